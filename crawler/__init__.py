@@ -1,0 +1,1 @@
+"""The Scrapy project: spiders, pure extractors, pipelines and the crawl-run recorder."""

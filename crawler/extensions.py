@@ -1,0 +1,133 @@
+"""The crawl-run recorder: every crawl leaves one ``crawl_runs`` row saying what it did and whether
+it was healthy. ``scrapy crawl`` exits 0 even when every request failed, so this row, not the exit
+code, is how ``ladder crawl`` and ``ladder status`` know that a source works.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any, Self
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from twisted.internet.task import LoopingCall
+
+from crawler.spider import ReviewSpider
+from db.store import start_crawl_run, update_crawl_run, utc_iso
+
+logger = logging.getLogger(__name__)
+
+#: How often the figures of a running crawl are saved (``ladder crawl`` shows them as progress).
+PROGRESS_SECONDS = 2.0
+#: A run is unhealthy when more than this share of the reviews it parsed had to be dropped.
+MAX_DROPPED_SHARE = 0.5
+
+
+def run_figures(stats: dict[str, Any]) -> dict[str, Any]:
+    """The ``crawl_runs`` columns, from a crawl's Scrapy stats."""
+    dropped = {
+        key.removeprefix("ladder/dropped/"): value
+        for key, value in stats.items()
+        if key.startswith("ladder/dropped/")
+    }
+    statuses = {
+        key.rsplit("/", 1)[-1]: value
+        for key, value in stats.items()
+        if key.startswith("downloader/response_status_count/")
+    }
+    return {
+        "pages": stats.get("ladder/pages", 0),
+        "pages_empty": stats.get("ladder/pages_empty", 0),
+        "reviews_parsed": stats.get("ladder/reviews_parsed", 0),
+        "reviews_new": stats.get("ladder/reviews_new", 0),
+        "reviews_changed": stats.get("ladder/reviews_changed", 0),
+        "dropped": sum(dropped.values()),
+        "dropped_reasons": dropped,
+        "errors": stats.get("ladder/failed_requests", 0),
+        "http_statuses": statuses,
+    }
+
+
+def assess_run(
+    figures: dict[str, Any], finish_reason: str, stats: dict[str, Any]
+) -> tuple[bool, str]:
+    """``(ok, why)``: a crawl is healthy when it finished, read every page it fetched and kept most
+    of what it read. ``why`` names the first problem and what to do about it."""
+    pages, parsed, dropped = figures["pages"], figures["reviews_parsed"], figures["dropped"]
+    if finish_reason != "finished":
+        return False, f"stopped before the end ({finish_reason})"
+    if pages == 0:
+        if stats.get("robotstxt/forbidden"):
+            return False, "robots.txt forbids the start page; this source cannot be crawled politely"
+        if figures["errors"]:
+            return False, "no page could be fetched; see the log for the errors"
+        return False, "no page was fetched"
+    if parsed == 0:
+        return False, (
+            f"fetched {pages} page(s) but found no reviews; has the site changed? "
+            "Check a page with `ladder extract`"
+        )
+    if figures["pages_empty"]:
+        first = stats.get("ladder/first_empty_page", "?")
+        return False, f"{figures['pages_empty']} of {pages} pages had no reviews (first: {first})"
+    if dropped > MAX_DROPPED_SHARE * parsed:
+        return False, f"dropped {dropped} of {parsed} reviews as invalid: {figures['dropped_reasons']}"
+    if figures["errors"]:
+        return False, f"{figures['errors']} request(s) failed after retries; see the log"
+    return True, f"read {parsed} reviews on {pages} pages"
+
+
+class CrawlRunRecorder:
+    """Keeps the crawl's ``crawl_runs`` row current and judges the run when the spider closes."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.run_id: int | None = None
+        self.loop: LoopingCall | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        recorder = cls(crawler)
+        crawler.signals.connect(recorder.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(recorder.spider_closed, signal=signals.spider_closed)
+        return recorder
+
+    def _stats(self) -> dict[str, Any]:
+        assert self.crawler.stats is not None
+        return self.crawler.stats.get_stats()
+
+    def spider_opened(self, spider: Spider) -> None:
+        if not isinstance(spider, ReviewSpider):
+            return
+        if spider.run_id is None:
+            spider.run_id = start_crawl_run(spider.db, spider.source_id, spider.name)
+        self.run_id = spider.run_id
+        update_crawl_run(spider.db, self.run_id, pid=os.getpid())
+        self.loop = LoopingCall(self.save_progress, spider)
+        self.loop.start(PROGRESS_SECONDS, now=False)
+
+    def save_progress(self, spider: ReviewSpider) -> None:
+        assert self.run_id is not None
+        update_crawl_run(spider.db, self.run_id, **run_figures(self._stats()))
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.run_id is None or not isinstance(spider, ReviewSpider):
+            return
+        if self.loop is not None and self.loop.running:
+            self.loop.stop()
+        stats = self._stats()
+        figures = run_figures(stats)
+        ok, health = assess_run(figures, reason, stats)
+        update_crawl_run(
+            spider.db,
+            self.run_id,
+            **figures,
+            finished_at=utc_iso(),
+            finish_reason=reason,
+            ok=int(ok),
+            health=health,
+        )
+        log = logger.info if ok else logger.error
+        log("crawl run %d %s: %s", self.run_id, "ok" if ok else "UNHEALTHY", health)
+        spider.db.close()

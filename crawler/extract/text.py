@@ -1,0 +1,78 @@
+"""Review text as stored: unescaped, tag-free, NFC, whitespace tidied; and a cheap language guess.
+
+The analysis has its own, finer normalisation for matching cues; this is only what the store keeps.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+_BREAK = re.compile(r"<\s*(?:br|/p|/div|/li)\s*/?\s*>", re.IGNORECASE)
+_TAG = re.compile(r"<[^>]{0,2000}>")
+_SPACES = re.compile(r"[ \t\r\f\v\u00a0\u200b]+")
+_NEWLINES = re.compile(r"\s*\n\s*(?:\n\s*)+")
+# "(Translated by Google) Great place (Original) Quán tuyệt vời": keep the original.
+_TRANSLATED = re.compile(
+    r"^\s*\((?:Translated by Google|Được Google dịch)\)(?P<translation>.*?)"
+    r"\((?:Original|Bản gốc)\)(?P<original>.*)$",
+    re.DOTALL | re.IGNORECASE,
+)
+
+
+def clean_text(value: object) -> str | None:
+    """Markup-free NFC text, or None when nothing is left.
+
+    >>> clean_text("  Ph&#7903; ngon<br>s\u1ebd quay l\u1ea1i ")
+    'Phở ngon\\nsẽ quay lại'
+    """
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else str(value)
+    if "<" in text:
+        text = _TAG.sub("", _BREAK.sub("\n", text))
+    if "&" in text:
+        text = html.unescape(text)
+    text = unicodedata.normalize("NFC", text)
+    match = _TRANSLATED.match(text)
+    if match:
+        text = match.group("original")
+    text = _NEWLINES.sub("\n\n", _SPACES.sub(" ", text)).strip()
+    text = "\n".join(line.strip() for line in text.split("\n"))
+    return text or None
+
+
+# Letters that occur in Vietnamese but not in English or most Western European languages.
+_VI_LETTERS = re.compile(
+    "[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ"
+    "ĂÂĐÊÔƠƯẠẢẤẦẨẪẬẮẰẲẴẶẸẺẼẾỀỂỄỆỈỊỌỎỐỒỔỖỘỚỜỞỠỢỤỦỨỪỬỮỰỲỴỶỸ]"
+)
+_WORD = re.compile(r"[a-z]+")
+# Frequent words of unaccented Vietnamese and teencode, and of English reviews.
+_VI_WORDS = frozenset(
+    "khong ko k hong dc duoc rat qua ngon nhan vien phuc vu quan mon an se lai nha hang "
+    "minh moi nguoi gia ca cung nhung nhieu thi la cua cho voi nay toi em anh chi "
+    "lam thay hoi hon nen tot te vui ve".split()
+)
+_EN_WORDS = frozenset(
+    "the and was were is are it this that with for not but very they we our you food "
+    "service staff place good great will would had have be of to in on at my".split()
+)
+
+
+def guess_language(text: str | None) -> str | None:
+    """``"vi"``, ``"en"`` or None: enough to pick a lexicon, not a general language detector."""
+    if not text:
+        return None
+    sample = text[:2000]
+    if len(_VI_LETTERS.findall(sample)) >= 2:
+        return "vi"
+    words = _WORD.findall(sample.lower())
+    vi = sum(word in _VI_WORDS for word in words)
+    en = sum(word in _EN_WORDS for word in words)
+    if vi > en and vi >= 2:
+        return "vi"
+    if en >= 1 and en >= vi:
+        return "en"
+    return None

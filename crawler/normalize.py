@@ -1,0 +1,177 @@
+"""Raw review → stored review: numbers, dates, text and identity, or the reason it is dropped.
+
+Pure functions shared by the pipelines and ``ladder extract``. A dropped review is never an error:
+its reason is counted in the crawl's stats and shown in ``crawl_runs.dropped_reasons``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
+
+from crawler.extract.dates import parse_date
+from crawler.extract.text import clean_text, guess_language
+from crawler.items import Aggregate, RawAggregate, RawReview, Review
+from db.store import utc_iso
+
+#: Every reason a review can be dropped for, with what it means.
+DROP_REASONS = {
+    "empty_review": "neither a rating nor any text",
+    "missing_date": "no publication date (a review must be placed in a week)",
+    "bad_date": "publication date not understood",
+    "date_in_future": "publication date more than a day in the future",
+    "date_too_old": "publication date before 1995",
+    "bad_rating": "rating is not a number",
+    "bad_scale": "rating scale is not a number range (best must exceed worst)",
+    "rating_out_of_range": "rating outside the scale it claims",
+    "duplicate_on_page": "the same review twice on one page",
+    "rejected_by_database": "refused by the database's checks (a bug: please report it)",
+}
+_EARLIEST = datetime(1995, 1, 1, tzinfo=UTC)
+_NUMBER = re.compile(r"^\s*([+-]?\d+(?:[.,]\d+)?)\s*(?:/\s*\d+(?:[.,]\d+)?)?\s*$")
+
+
+@dataclass(frozen=True)
+class SourceContext:
+    """What normalisation needs to know about the source and the moment of the crawl."""
+
+    business: str
+    kind: str
+    host: str
+    salt: str
+    now: datetime
+    tz: tzinfo = UTC
+    day_first: bool = True
+
+
+class Dropped(Exception):  # noqa: N818 - a verdict, not an error condition
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def parse_number(value: object) -> float | None:
+    """``4``, ``"4.5"``, ``"4,5"``, ``"4/5"`` → float; None for None or ""; raises ValueError."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if isinstance(value, int | float):
+        number = float(value)
+    else:
+        match = _NUMBER.match(str(value))
+        if not match:
+            raise ValueError(value)
+        number = float(match.group(1).replace(",", "."))
+    if number != number or number in (float("inf"), float("-inf")):
+        raise ValueError(value)
+    return number
+
+
+def normalize_rating(
+    value: object, best: object, worst: object
+) -> tuple[float | None, str | None, float | None]:
+    """(rating on 1–5, the raw value as text, the scale's best) — schema.org defaults 1 to 5."""
+    try:
+        number = parse_number(value)
+    except ValueError:
+        raise Dropped("bad_rating") from None
+    if number is None:
+        return None, None, None
+    try:
+        top = parse_number(best)
+        bottom = parse_number(worst)
+    except ValueError:
+        raise Dropped("bad_scale") from None
+    top = 5.0 if top is None else top
+    bottom = 1.0 if bottom is None else bottom
+    if top <= bottom:
+        raise Dropped("bad_scale")
+    if not bottom <= number <= top:
+        raise Dropped("rating_out_of_range")
+    rating = round(1 + 4 * (number - bottom) / (top - bottom), 4)
+    return rating, str(value).strip(), top
+
+
+def normalize_aggregate(raw: RawAggregate) -> Aggregate | None:
+    try:
+        rating, rating_raw, scale = normalize_rating(raw.rating, raw.best_rating, raw.worst_rating)
+        count = parse_number(raw.count)
+    except (Dropped, ValueError):
+        return None
+    return Aggregate(
+        rating=rating, rating_raw=rating_raw, rating_scale=scale, count=None if count is None else int(count)
+    )
+
+
+def normalize_review(raw: RawReview, ctx: SourceContext) -> Review:
+    """A valid :class:`Review`, or :class:`Dropped` with the reason."""
+    rating, rating_raw, scale = normalize_rating(raw.rating, raw.best_rating, raw.worst_rating)
+    title = clean_text(raw.title)
+    body = clean_text(raw.body)
+    if rating is None and title is None and body is None:
+        raise Dropped("empty_review")
+    published = _published(raw.published, ctx)
+    reply_body = clean_text(raw.reply_body)
+    replied = parse_date(raw.replied, now=ctx.now, tz=ctx.tz, day_first=ctx.day_first)
+    lang = raw.lang if isinstance(raw.lang, str) and raw.lang.strip() else None
+    native_id = raw.native_id.strip() if raw.native_id and raw.native_id.strip() else None
+    published_at = utc_iso(published)
+    return Review(
+        review_key=review_key(ctx, native_id, published_at, title, body),
+        native_id=native_id,
+        rating=rating,
+        rating_raw=rating_raw,
+        rating_scale=scale,
+        title=title,
+        body=body,
+        lang=lang.strip().lower()[:2] if lang else guess_language(f"{title or ''} {body or ''}"),
+        published_at=published_at,
+        reply_body=reply_body,
+        replied_at=utc_iso(replied) if reply_body and replied else None,
+        url=raw.url,
+        author_hash=author_hash(raw.author, ctx.salt),
+    )
+
+
+def _published(value: object, ctx: SourceContext) -> datetime:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise Dropped("missing_date")
+    published = parse_date(value, now=ctx.now, tz=ctx.tz, day_first=ctx.day_first)
+    if published is None:
+        raise Dropped("bad_date")
+    if published > ctx.now + timedelta(days=1):
+        raise Dropped("date_in_future")
+    if published < _EARLIEST:
+        raise Dropped("date_too_old")
+    return published
+
+
+def _digest(text: str, key: bytes = b"", size: int = 12) -> str:
+    return hashlib.blake2b(text.encode(), key=key, digest_size=size).hexdigest()
+
+
+def review_key(
+    ctx: SourceContext, native_id: str | None, published_at: str, title: str | None, body: str | None
+) -> str:
+    """Stable identity: the platform's own id where there is one, else date and text.
+
+    The business, source kind and host are part of it, so two sites' review "17" never collide, and
+    a source whose URL gains a query parameter keeps its reviews.
+    """
+    scope = f"{ctx.business}\x1f{ctx.kind}\x1f{ctx.host}\x1f"
+    if native_id:
+        return _digest(f"{scope}id\x1f{native_id}")
+    text = " ".join(f"{title or ''} {body or ''}".casefold().split())
+    return _digest(f"{scope}text\x1f{published_at[:10]}\x1f{text}")
+
+
+def author_hash(author: object, salt: str) -> str | None:
+    """A salted (keyed) hash of the reviewer's name; the name itself is never stored."""
+    name = clean_text(author)
+    if not name:
+        return None
+    key = hashlib.sha256(salt.encode()).digest()
+    return _digest(" ".join(name.casefold().split()), key=key, size=10)

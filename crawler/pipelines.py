@@ -1,0 +1,125 @@
+"""Item pipelines over :class:`~crawler.items.ReviewPage`: normalise and validate, then store.
+
+Every dropped review is counted under ``ladder/dropped/<reason>``; the store writes in batches of
+:data:`BATCH_ROWS` rows, one transaction each, and flushes what is left when the spider closes.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Self
+
+from scrapy.crawler import Crawler
+
+from crawler.items import ReviewPage
+from crawler.normalize import Dropped, normalize_aggregate, normalize_review
+from crawler.spider import ReviewSpider
+from db.store import record_aggregate
+
+logger = logging.getLogger(__name__)
+
+#: Rows per write transaction: large enough to amortise the commit, small enough to lose little
+#: when a crawl is killed (the pages of an unwritten batch are fetched again by the next crawl).
+BATCH_ROWS = 500
+
+
+class _PagePipeline:
+    crawler: Crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        pipeline = cls()
+        pipeline.crawler = crawler
+        return pipeline
+
+    @property
+    def spider(self) -> ReviewSpider:
+        spider = self.crawler.spider
+        assert isinstance(spider, ReviewSpider)
+        return spider
+
+    def inc(self, key: str, count: int = 1) -> None:
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(key, count)
+
+
+class NormalizePipeline(_PagePipeline):
+    """Raw reviews → valid :class:`~crawler.items.Review` objects, or counted drop reasons."""
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, ReviewPage):
+            return item
+        context = self.spider.context
+        keys: set[str] = set()
+        for raw in item.raw:
+            try:
+                review = normalize_review(raw, context)
+                if review.review_key in keys:
+                    raise Dropped("duplicate_on_page")  # noqa: TRY301 - one path for every drop
+            except Dropped as drop:
+                item.dropped[drop.reason] += 1
+                continue
+            keys.add(review.review_key)
+            item.reviews.append(review)
+        self.inc("ladder/reviews_parsed", len(item.raw))
+        for reason, count in item.dropped.items():
+            self.inc(f"ladder/dropped/{reason}", count)
+        if item.dropped:
+            logger.info("%s: dropped %s", item.url, dict(item.dropped))
+        return item
+
+
+class StorePipeline(_PagePipeline):
+    """Writes reviews through the spider's :class:`~db.store.ReviewWriter`, in batches."""
+
+    def __init__(self) -> None:
+        self.rows: list[dict[str, Any]] = []
+        self.aggregate_seen = False
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, ReviewPage):
+            return item
+        spider = self.spider
+        business_id = spider.writer.business_id
+        for review in item.reviews:
+            row = review.__dict__.copy()
+            row["business_id"] = business_id
+            row["source_id"] = spider.source_id
+            self.rows.append(row)
+        if item.aggregate is not None and not self.aggregate_seen:
+            self._record_aggregate(item)
+        if len(self.rows) >= BATCH_ROWS:
+            self.flush()
+        return item
+
+    def _record_aggregate(self, item: ReviewPage) -> None:
+        assert item.aggregate is not None
+        aggregate = normalize_aggregate(item.aggregate)
+        if aggregate is None:
+            return
+        self.aggregate_seen = True
+        spider = self.spider
+        record_aggregate(
+            spider.db,
+            spider.source_id,
+            rating=aggregate.rating,
+            rating_raw=aggregate.rating_raw,
+            rating_scale=aggregate.rating_scale,
+            review_count=aggregate.count,
+            run_id=spider.run_id,
+        )
+
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        counts = self.spider.writer.write(self.rows)
+        self.rows = []
+        self.inc("ladder/reviews_new", counts.new)
+        self.inc("ladder/reviews_changed", counts.changed)
+        self.inc("ladder/reviews_unchanged", counts.unchanged)
+        if counts.rejected:
+            self.inc("ladder/dropped/rejected_by_database", counts.rejected)
+            logger.error("the database refused %d reviews; this is a bug", counts.rejected)
+
+    def close_spider(self) -> None:
+        self.flush()

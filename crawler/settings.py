@@ -1,0 +1,57 @@
+"""Scrapy settings for Service Ladder: politeness, pipelines, extensions.
+
+Scrapy concerns only. Project values (database, contact, delays, timezone) arrive from ``ladder
+crawl`` as ``-s NAME=VALUE``; the defaults below are polite enough for a crawl started by hand.
+"""
+
+import os
+
+BOT_NAME = "service-ladder"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# Identify honestly; `ladder crawl` appends the contact from ladder.toml.
+USER_AGENT = "ServiceLadder/0.1 (+https://github.com/service-ladder/service-ladder)"
+ROBOTSTXT_OBEY = True
+
+# One request at a time per site, spaced out and slowed further when the site slows down.
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 1
+DOWNLOAD_DELAY = 2.0
+RANDOMIZE_DOWNLOAD_DELAY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 2.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_BACKOFF_BASE = 2.0
+RETRY_BACKOFF_MAX = 120.0
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
+}
+
+ITEM_PIPELINES = {
+    "crawler.pipelines.NormalizePipeline": 100,
+    "crawler.pipelines.StorePipeline": 900,
+}
+EXTENSIONS = {
+    "crawler.extensions.CrawlRunRecorder": 500,
+}
+
+LOG_LEVEL = "INFO"
+FEED_EXPORT_ENCODING = "utf-8"
+
+# Service Ladder's own settings.
+LADDER_DB = None  # path of the SQLite database (required)
+LADDER_MAX_PAGES = 200  # per source and run, unless the source sets max_pages
+LADDER_TIMEZONE = "UTC"  # the zone dates without one are read in
+LADDER_SALT = os.environ.get("LADDER_SALT")  # reviewer-hash salt; else the database's own

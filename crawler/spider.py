@@ -1,0 +1,140 @@
+"""The base of every review spider: one source, i.e. one business's reviews on one site.
+
+A spider is started by ``ladder crawl`` as ``python -m scrapy crawl KIND -a url=… -a business=…
+[-a run_id=N] [-a options=JSON] -s LADDER_DB=PATH``; it can be run by hand the same way from the
+project root. Subclasses only say how to read a page (:meth:`ReviewSpider.extract`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Self
+from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.exceptions import UsageError
+from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from sqlite_utils import Database
+from twisted.python.failure import Failure
+
+from crawler.extract import extract
+from crawler.items import ExtractedPage, ReviewPage
+from crawler.normalize import SourceContext
+from crawler.sources import source_options
+from db import open_db
+from db.store import ReviewWriter, author_salt, sync_business, sync_source
+
+logger = logging.getLogger(__name__)
+
+
+class ReviewSpider(scrapy.Spider):
+    """Fetches a source's listing pages, newest first, and yields one :class:`ReviewPage` each."""
+
+    name: ClassVar[str]  # type: ignore[misc]
+    db: Database
+    writer: ReviewWriter
+    context: SourceContext
+    source_id: int
+
+    def __init__(
+        self,
+        url: str = "",
+        business: str = "",
+        run_id: str = "",
+        options: str = "{}",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        if not url or not business:
+            raise UsageError(f"{self.name}: pass the source with -a url=URL -a business=NAME")
+        parsed = urlparse(url)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise UsageError(f"{self.name}: url {url!r} is not an http(s) address")
+        self.start_url = url
+        self.business = business
+        self.run_id = int(run_id) if run_id else None
+        self.options = self._read_options(options)
+        self.allowed_domains = [parsed.hostname]
+
+    def _read_options(self, text: str) -> dict[str, Any]:
+        given = json.loads(text)
+        known = source_options(self.name)
+        unknown = set(given) - set(known)
+        if unknown:
+            raise UsageError(f"{self.name}: unknown options {sorted(unknown)}; known: {sorted(known)}")
+        return {name: given.get(name, option.default) for name, option in known.items()}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.open_store()
+        return spider
+
+    def open_store(self) -> None:
+        settings = self.crawler.settings
+        path = settings.get("LADDER_DB")
+        if not path:
+            raise UsageError(f"{self.name}: pass the database with -s LADDER_DB=PATH")
+        self.db = open_db(path)
+        business_id = sync_business(self.db, self.business)
+        self.source_id = sync_source(self.db, business_id, self.name, self.start_url)
+        self.writer = ReviewWriter(self.db, self.source_id)
+        self.max_pages = int(self.options["max_pages"] or settings.getint("LADDER_MAX_PAGES"))
+        self.context = SourceContext(
+            business=self.business,
+            kind=self.name,
+            host=self.allowed_domains[0],
+            salt=settings.get("LADDER_SALT") or author_salt(self.db),
+            now=datetime.now(UTC),
+            tz=ZoneInfo(settings.get("LADDER_TIMEZONE") or "UTC"),
+            day_first=bool(self.options["day_first"]),
+        )
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        yield self.page_request(self.start_url, 1)
+
+    def page_request(self, url: str, number: int) -> scrapy.Request:
+        return scrapy.Request(
+            url, callback=self.parse, errback=self.on_error, cb_kwargs={"number": number}
+        )
+
+    def parse(self, response: Response, number: int = 1) -> Any:
+        stats = self.crawler.stats
+        assert stats is not None
+        page = self.extract(response)
+        stats.inc_value("ladder/pages")
+        for problem in page.problems:
+            stats.inc_value("ladder/page_problems")
+            logger.warning("%s: %s", response.url, problem)
+        if not page.reviews:
+            stats.inc_value("ladder/pages_empty")
+            stats.set_value("ladder/first_empty_page", response.url)
+            logger.warning("%s: no reviews found on this page", response.url)
+        yield ReviewPage(url=response.url, raw=page.reviews, aggregate=page.aggregate)
+        if page.next_url and number < self.max_pages:
+            yield self.page_request(page.next_url, number + 1)
+        elif page.next_url:
+            stats.set_value("ladder/max_pages_reached", self.max_pages)
+            logger.info("stopping at the page limit (%d pages)", self.max_pages)
+
+    def extract(self, response: Response) -> ExtractedPage:
+        """Read one page with this kind's extractor (:data:`crawler.extract.EXTRACTORS`)."""
+        return extract(self.name, response.body, response.url, self.options)
+
+    def on_error(self, failure: Failure) -> None:
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.inc_value("ladder/failed_requests")
+        request = failure.request if hasattr(failure, "request") else None  # type: ignore[attr-defined]
+        if failure.check(HttpError):
+            status = failure.value.response.status
+            stats.inc_value(f"ladder/failed_status/{status}")
+            logger.error("%s: HTTP %d after retries", failure.value.response.url, status)
+        else:
+            logger.error("%s: %s", getattr(request, "url", "?"), failure.getErrorMessage())

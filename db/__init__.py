@@ -1,0 +1,46 @@
+"""The Service Ladder store: one SQLite file, opened through :func:`open_db`.
+
+``db`` imports nothing else of ours. Reads live in :mod:`db.queries`, writes in :mod:`db.store`,
+the schema in :mod:`db.migrations`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from db.migrations import DatabaseError, apply_migrations
+
+__all__ = ["BUSY_TIMEOUT_SECONDS", "DatabaseError", "open_db"]
+
+#: How long a writer waits for another writer before "database is locked". Crawls, the analysis,
+#: ``ladder serve`` and a report may all touch the file at once; tens of seconds keeps them polite.
+BUSY_TIMEOUT_SECONDS = 60.0
+
+
+def open_db(path: str | Path, *, migrate: bool = True) -> Database:
+    """Open (creating if needed) the database at ``path`` in WAL mode with migrations applied.
+
+    >>> db = open_db(tmp_path / "ladder.db")  # doctest: +SKIP
+    >>> db["reviews"].count  # doctest: +SKIP
+    0
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise DatabaseError(f"{path}: is a folder; give the path of a database file")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS)
+        database = Database(conn)
+        database.execute("PRAGMA journal_mode=WAL")
+        database.execute("PRAGMA synchronous=NORMAL")
+        database.execute("PRAGMA foreign_keys=ON")
+    except sqlite3.DatabaseError as error:
+        raise DatabaseError(
+            f"{path}: cannot open as a SQLite database ({error}); is it the right file?"
+        ) from error
+    if migrate:
+        apply_migrations(database, path)
+    return database

@@ -1,0 +1,167 @@
+"""The schema, as an ordered list of migrations (``sqlite_utils.Migrations("ladder")``).
+
+Never edit an applied migration: add a new one. Each runs inside one transaction, and the whole set is
+applied under ``BEGIN IMMEDIATE`` so two processes opening a new database at once do not race.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+from pathlib import Path
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("ladder")
+
+
+class DatabaseError(Exception):
+    """The database file cannot be used; the message says why and what to do."""
+
+
+def apply_migrations(db: Database, path: Path | str = "database") -> None:
+    """Apply pending migrations; refuse a database written by a newer version."""
+    known = {m.name for m in migrations._migrations}
+    unknown = [m.name for m in migrations.applied(db) if m.name not in known]
+    if unknown:
+        raise DatabaseError(
+            f"{path}: written by a newer Service Ladder (unknown migration {unknown[0]!r}); "
+            "upgrade Service Ladder to use this database"
+        )
+    if not migrations.pending(db):
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        migrations.apply(db)
+    except BaseException:
+        db.rollback()
+        raise
+    db.commit()
+
+
+# The review text as indexed for full-text search: unicode61 with remove_diacritics 2 folds
+# "lại" to "lai", but "đ" is a letter of its own, so a copy with đ → d is appended when present.
+_FOLD = (
+    "coalesce({c}, '') || CASE WHEN instr({c}, 'đ') OR instr({c}, 'Đ') "
+    "THEN ' ' || replace(replace({c}, 'đ', 'd'), 'Đ', 'D') ELSE '' END"
+)
+
+
+def _fts_values(prefix: str) -> str:
+    return ", ".join(_FOLD.format(c=f"{prefix}.{column}") for column in ("title", "body"))
+
+
+def _execute_script(db: Database, script: str) -> None:
+    """Run statements one by one: ``executescript`` would COMMIT the migration's transaction."""
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            db.execute(statement)
+            statement = ""
+    if statement.strip():
+        raise ValueError(f"incomplete SQL statement in migration: {statement!r}")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    _execute_script(
+        db,
+        f"""
+        CREATE TABLE businesses (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            is_self INTEGER NOT NULL DEFAULT 0 CHECK (is_self IN (0, 1)),
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE sources (
+            id INTEGER PRIMARY KEY,
+            business_id INTEGER NOT NULL REFERENCES businesses(id),
+            kind TEXT NOT NULL,
+            url TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            UNIQUE (business_id, kind, url)
+        );
+        CREATE TABLE reviews (
+            review_key TEXT PRIMARY KEY,
+            business_id INTEGER NOT NULL REFERENCES businesses(id),
+            source_id INTEGER NOT NULL REFERENCES sources(id),
+            native_id TEXT,
+            rating REAL CHECK (rating IS NULL OR rating BETWEEN 1 AND 5),
+            rating_raw TEXT,
+            rating_scale REAL,
+            title TEXT,
+            body TEXT,
+            lang TEXT,
+            author_hash TEXT,
+            published_at TEXT NOT NULL,
+            reply_body TEXT,
+            replied_at TEXT,
+            url TEXT,
+            content_hash TEXT NOT NULL,
+            first_seen_at TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL,
+            CHECK (rating IS NOT NULL OR coalesce(title, body) IS NOT NULL)
+        );
+        CREATE INDEX reviews_business_published ON reviews (business_id, published_at);
+        CREATE INDEX reviews_source_published ON reviews (source_id, published_at);
+
+        CREATE VIRTUAL TABLE reviews_fts USING fts5 (
+            title, body,
+            content="reviews", content_rowid="rowid",
+            tokenize="unicode61 remove_diacritics 2"
+        );
+        CREATE TRIGGER reviews_ai AFTER INSERT ON reviews BEGIN
+            INSERT INTO reviews_fts (rowid, title, body) VALUES (new.rowid, {_fts_values("new")});
+        END;
+        CREATE TRIGGER reviews_ad AFTER DELETE ON reviews BEGIN
+            INSERT INTO reviews_fts (reviews_fts, rowid, title, body)
+            VALUES ('delete', old.rowid, {_fts_values("old")});
+        END;
+        CREATE TRIGGER reviews_au AFTER UPDATE OF title, body ON reviews BEGIN
+            INSERT INTO reviews_fts (reviews_fts, rowid, title, body)
+            VALUES ('delete', old.rowid, {_fts_values("old")});
+            INSERT INTO reviews_fts (rowid, title, body) VALUES (new.rowid, {_fts_values("new")});
+        END;
+
+        CREATE TABLE crawl_runs (
+            id INTEGER PRIMARY KEY,
+            source_id INTEGER REFERENCES sources(id),
+            spider TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            pid INTEGER,
+            pages INTEGER NOT NULL DEFAULT 0,
+            pages_empty INTEGER NOT NULL DEFAULT 0,
+            reviews_parsed INTEGER NOT NULL DEFAULT 0,
+            reviews_new INTEGER NOT NULL DEFAULT 0,
+            reviews_changed INTEGER NOT NULL DEFAULT 0,
+            dropped INTEGER NOT NULL DEFAULT 0,
+            dropped_reasons TEXT NOT NULL DEFAULT '{{}}',
+            errors INTEGER NOT NULL DEFAULT 0,
+            http_statuses TEXT NOT NULL DEFAULT '{{}}',
+            finish_reason TEXT,
+            ok INTEGER CHECK (ok IN (0, 1)),
+            health TEXT,
+            log_path TEXT
+        );
+        CREATE INDEX crawl_runs_source_started ON crawl_runs (source_id, started_at);
+
+        CREATE TABLE aggregate_ratings (
+            id INTEGER PRIMARY KEY,
+            source_id INTEGER NOT NULL REFERENCES sources(id),
+            run_id INTEGER REFERENCES crawl_runs(id),
+            observed_at TEXT NOT NULL,
+            rating REAL CHECK (rating IS NULL OR rating BETWEEN 1 AND 5),
+            rating_raw TEXT,
+            rating_scale REAL,
+            review_count INTEGER
+        );
+
+        CREATE TABLE settings (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        """
+    )
+    db["settings"].insert({"key": "author_salt", "value": secrets.token_hex(16)})

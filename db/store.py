@@ -1,0 +1,280 @@
+"""Writes: businesses and sources from the config, crawl runs, and reviews in batches.
+
+Reviews are written by :class:`ReviewWriter`, which loads the keys a source already holds once and then
+sorts every batch into new rows (inserted), changed rows (updated) and unchanged rows (only
+``last_seen_at`` moves), all inside one transaction per batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlite_utils import Database
+
+#: Columns a review row may carry, in table order (``first_seen_at``/``last_seen_at`` are the writer's).
+REVIEW_FIELDS = (
+    "review_key",
+    "business_id",
+    "source_id",
+    "native_id",
+    "rating",
+    "rating_raw",
+    "rating_scale",
+    "title",
+    "body",
+    "lang",
+    "author_hash",
+    "published_at",
+    "reply_body",
+    "replied_at",
+    "url",
+)
+#: A review whose content fields change (an edit, a late owner reply) is updated in place.
+CONTENT_FIELDS = (
+    "rating",
+    "rating_raw",
+    "rating_scale",
+    "title",
+    "body",
+    "lang",
+    "author_hash",
+    "published_at",
+    "reply_body",
+    "replied_at",
+)
+
+
+def utc_iso(moment: datetime | None = None) -> str:
+    """``2026-11-24T03:15:00Z``: the one timestamp format of every ``*_at`` column."""
+    moment = moment or datetime.now(UTC)
+    if moment.tzinfo is None:
+        raise ValueError(f"naive datetime {moment!r}: give a timezone")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def author_salt(db: Database) -> str:
+    """The per-database salt for reviewer hashes (``LADDER_SALT`` overrides it at crawl time)."""
+    row = db.execute("SELECT value FROM settings WHERE key = 'author_salt'").fetchone()
+    return str(row[0])
+
+
+def sync_business(
+    db: Database, name: str, *, is_self: bool | None = None, now: datetime | None = None
+) -> int:
+    """Ensure a business exists; return its id.
+
+    ``is_self=None`` leaves the flag as it is (a new business is a competitor). Only one business is
+    ever ``is_self``.
+    """
+    with db.atomic():
+        if is_self:
+            db.execute("UPDATE businesses SET is_self = 0 WHERE is_self = 1 AND name != ?", [name])
+        db.execute(
+            "INSERT INTO businesses (name, is_self, created_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (name) DO NOTHING",
+            [name, int(bool(is_self)), utc_iso(now)],
+        )
+        if is_self is not None:
+            db.execute("UPDATE businesses SET is_self = ? WHERE name = ?", [int(is_self), name])
+        row = db.execute("SELECT id FROM businesses WHERE name = ?", [name]).fetchone()
+    return int(row[0])
+
+
+def sync_source(
+    db: Database, business_id: int, kind: str, url: str, *, now: datetime | None = None
+) -> int:
+    """Ensure a source exists; return its id."""
+    with db.atomic():
+        db.execute(
+            "INSERT INTO sources (business_id, kind, url, created_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (business_id, kind, url) DO NOTHING",
+            [business_id, kind, url, utc_iso(now)],
+        )
+        row = db.execute(
+            "SELECT id FROM sources WHERE business_id = ? AND kind = ? AND url = ?",
+            [business_id, kind, url],
+        ).fetchone()
+    return int(row[0])
+
+
+def start_crawl_run(
+    db: Database,
+    source_id: int | None,
+    spider: str,
+    *,
+    log_path: str | None = None,
+    now: datetime | None = None,
+) -> int:
+    """Record that a crawl has started; the row is completed by :func:`update_crawl_run`."""
+    with db.atomic():
+        cursor = db.execute(
+            "INSERT INTO crawl_runs (source_id, spider, started_at, log_path) VALUES (?, ?, ?, ?)",
+            [source_id, spider, utc_iso(now), log_path],
+        )
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+_RUN_COLUMNS = frozenset(
+    {
+        "finished_at",
+        "pid",
+        "pages",
+        "pages_empty",
+        "reviews_parsed",
+        "reviews_new",
+        "reviews_changed",
+        "dropped",
+        "dropped_reasons",
+        "errors",
+        "http_statuses",
+        "finish_reason",
+        "ok",
+        "health",
+    }
+)
+
+
+def update_crawl_run(db: Database, run_id: int, **fields: Any) -> None:
+    """Set figures on a crawl run; dicts (reasons, statuses) are stored as JSON."""
+    unknown = set(fields) - _RUN_COLUMNS
+    if unknown:
+        raise ValueError(f"unknown crawl_runs columns: {sorted(unknown)}")
+    values = {k: json.dumps(v, sort_keys=True) if isinstance(v, dict) else v for k, v in fields.items()}
+    assignments = ", ".join(f"{column} = ?" for column in values)
+    with db.atomic():
+        db.execute(
+            f"UPDATE crawl_runs SET {assignments} WHERE id = ?",  # noqa: S608 - columns whitelisted
+            [*values.values(), run_id],
+        )
+
+
+def record_aggregate(
+    db: Database,
+    source_id: int,
+    *,
+    rating: float | None,
+    rating_raw: str | None,
+    rating_scale: float | None,
+    review_count: int | None,
+    run_id: int | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Keep what a source says about itself (e.g. "4.2 from 250 reviews") at this crawl."""
+    with db.atomic():
+        db.execute(
+            "INSERT INTO aggregate_ratings (source_id, run_id, observed_at, rating, rating_raw, "
+            "rating_scale, review_count) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [source_id, run_id, utc_iso(now), rating, rating_raw, rating_scale, review_count],
+        )
+
+
+def content_hash(row: Mapping[str, Any]) -> str:
+    """A digest of the fields whose change means the review was edited or answered."""
+    payload = json.dumps([row.get(field) for field in CONTENT_FIELDS], ensure_ascii=False)
+    return hashlib.sha1(payload.encode(), usedforsecurity=False).hexdigest()
+
+
+@dataclass(frozen=True)
+class WriteCounts:
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+
+
+_COLUMNS = ", ".join((*REVIEW_FIELDS, "content_hash", "first_seen_at", "last_seen_at"))
+_PLACEHOLDERS = ", ".join("?" * (len(REVIEW_FIELDS) + 3))
+_UPDATES = ", ".join(
+    f"{field} = excluded.{field}"
+    for field in (*REVIEW_FIELDS[1:], "content_hash", "last_seen_at")
+)
+_UPSERT = (
+    f"INSERT INTO reviews ({_COLUMNS}) VALUES ({_PLACEHOLDERS}) "  # noqa: S608 - constant columns
+    f"ON CONFLICT (review_key) DO UPDATE SET {_UPDATES}"
+)
+_TOUCH = "UPDATE reviews SET last_seen_at = ? WHERE review_key = ?"
+
+
+class ReviewWriter:
+    """Writes one source's reviews; re-writing a stored review only moves its ``last_seen_at``.
+
+    ``known`` maps every ``review_key`` the business holds from sources of the same kind (a source
+    whose URL was edited keeps its reviews) to its content hash. It is loaded once and kept current,
+    so a re-crawl never asks the database what it already has.
+    """
+
+    def __init__(self, db: Database, source_id: int) -> None:
+        self.db = db
+        self.source_id = source_id
+        row = db.execute("SELECT business_id FROM sources WHERE id = ?", [source_id]).fetchone()
+        if row is None:
+            raise KeyError(f"no source {source_id}")
+        self.business_id = int(row[0])
+        self.known: dict[str, str] = dict(
+            db.execute(
+                """
+                SELECT r.review_key, r.content_hash FROM reviews r
+                JOIN sources s ON s.id = r.source_id
+                JOIN sources this ON this.business_id = s.business_id AND this.kind = s.kind
+                WHERE this.id = ?
+                """,
+                [source_id],
+            ).fetchall()
+        )
+
+    def write(self, rows: Iterable[Mapping[str, Any]], now: datetime | None = None) -> WriteCounts:
+        """Insert new, update changed and touch unchanged rows, in one transaction.
+
+        A row the schema refuses (it should have been dropped by validation) is skipped and counted
+        as ``rejected``; the rest of the batch is still written.
+        """
+        seen_at = utc_iso(now)
+        upserts: dict[str, tuple[Any, ...]] = {}
+        touches: dict[str, tuple[str, str]] = {}
+        previous: dict[str, str | None] = {}
+        for row in rows:
+            key = row["review_key"]
+            digest = content_hash(row)
+            if key not in upserts and self.known.get(key) == digest:
+                touches[key] = (seen_at, key)
+                continue
+            previous.setdefault(key, self.known.get(key))
+            upserts[key] = (*(row.get(field) for field in REVIEW_FIELDS), digest, seen_at, seen_at)
+            touches.pop(key, None)
+        rejected = self._execute(upserts, touches)
+        for key in rejected:
+            del upserts[key]
+        for key, values in upserts.items():
+            self.known[key] = values[len(REVIEW_FIELDS)]
+        new = sum(previous[key] is None for key in upserts)
+        return WriteCounts(
+            new=new, changed=len(upserts) - new, unchanged=len(touches), rejected=len(rejected)
+        )
+
+    def _execute(
+        self, upserts: dict[str, tuple[Any, ...]], touches: dict[str, tuple[str, str]]
+    ) -> list[str]:
+        try:
+            with self.db.atomic():
+                self.db.conn.executemany(_UPSERT, upserts.values())
+                self.db.conn.executemany(_TOUCH, touches.values())
+        except sqlite3.IntegrityError:
+            pass
+        else:
+            return []
+        rejected = []
+        with self.db.atomic():
+            for key, values in upserts.items():
+                try:
+                    self.db.execute(_UPSERT, values)
+                except sqlite3.IntegrityError:
+                    rejected.append(key)
+            self.db.conn.executemany(_TOUCH, touches.values())
+        return rejected
