@@ -59,7 +59,10 @@ def assess_run(
         return False, f"stopped before the end ({finish_reason})"
     if pages == 0:
         if stats.get("robotstxt/forbidden"):
-            return False, "robots.txt forbids the start page; this source cannot be crawled politely"
+            return (
+                False,
+                "robots.txt forbids the start page; this source cannot be crawled politely",
+            )
         if figures["errors"]:
             return False, "no page could be fetched; see the log for the errors"
         return False, "no page was fetched"
@@ -72,7 +75,10 @@ def assess_run(
         first = stats.get("ladder/first_empty_page", "?")
         return False, f"{figures['pages_empty']} of {pages} pages had no reviews (first: {first})"
     if dropped > MAX_DROPPED_SHARE * parsed:
-        return False, f"dropped {dropped} of {parsed} reviews as invalid: {figures['dropped_reasons']}"
+        return (
+            False,
+            f"dropped {dropped} of {parsed} reviews as invalid: {figures['dropped_reasons']}",
+        )
     if figures["errors"]:
         return False, f"{figures['errors']} request(s) failed after retries; see the log"
     return True, f"read {parsed} reviews on {pages} pages"

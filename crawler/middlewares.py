@@ -6,8 +6,8 @@ struggling site. Here the n-th retry waits ``RETRY_BACKOFF_BASE * 2**(n-1)`` sec
 from __future__ import annotations
 
 import logging
-from email.utils import parsedate_to_datetime
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Self
 
 from scrapy import Request
@@ -72,4 +72,4 @@ class BackoffRetryMiddleware(RetryMiddleware):
         delay = min(self.cap, hint if hint is not None else self.base * 2 ** (attempt - 1))
         if delay > 0:
             logger.debug("waiting %.1f s before retry %d of %s", delay, attempt, retry.url)
-            await maybe_deferred_to_future(deferLater(reactor, delay, lambda: None))  # type: ignore[arg-type]
+            await maybe_deferred_to_future(deferLater(reactor, delay, lambda: None))

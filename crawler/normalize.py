@@ -46,7 +46,7 @@ class SourceContext:
     day_first: bool = True
 
 
-class Dropped(Exception):  # noqa: N818 - a verdict, not an error condition
+class Dropped(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
@@ -102,7 +102,10 @@ def normalize_aggregate(raw: RawAggregate) -> Aggregate | None:
     except (Dropped, ValueError):
         return None
     return Aggregate(
-        rating=rating, rating_raw=rating_raw, rating_scale=scale, count=None if count is None else int(count)
+        rating=rating,
+        rating_raw=rating_raw,
+        rating_scale=scale,
+        count=None if count is None else int(count),
     )
 
 
@@ -120,7 +123,7 @@ def normalize_review(raw: RawReview, ctx: SourceContext) -> Review:
     native_id = raw.native_id.strip() if raw.native_id and raw.native_id.strip() else None
     published_at = utc_iso(published)
     return Review(
-        review_key=review_key(ctx, native_id, published_at, title, body),
+        review_key=review_key(ctx, native_id, published, title, body),
         native_id=native_id,
         rating=rating,
         rating_raw=rating_raw,
@@ -154,9 +157,14 @@ def _digest(text: str, key: bytes = b"", size: int = 12) -> str:
 
 
 def review_key(
-    ctx: SourceContext, native_id: str | None, published_at: str, title: str | None, body: str | None
+    ctx: SourceContext,
+    native_id: str | None,
+    published: datetime,
+    title: str | None,
+    body: str | None,
 ) -> str:
-    """Stable identity: the platform's own id where there is one, else date and text.
+    """Stable identity: the platform's own id where there is one, else the day (as the site shows
+    it, in its zone) and the text.
 
     The business, source kind and host are part of it, so two sites' review "17" never collide, and
     a source whose URL gains a query parameter keeps its reviews.
@@ -165,7 +173,8 @@ def review_key(
     if native_id:
         return _digest(f"{scope}id\x1f{native_id}")
     text = " ".join(f"{title or ''} {body or ''}".casefold().split())
-    return _digest(f"{scope}text\x1f{published_at[:10]}\x1f{text}")
+    day = published.astimezone(ctx.tz).date().isoformat()
+    return _digest(f"{scope}text\x1f{day}\x1f{text}")
 
 
 def author_hash(author: object, salt: str) -> str | None:

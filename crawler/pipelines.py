@@ -55,7 +55,7 @@ class NormalizePipeline(_PagePipeline):
             try:
                 review = normalize_review(raw, context)
                 if review.review_key in keys:
-                    raise Dropped("duplicate_on_page")  # noqa: TRY301 - one path for every drop
+                    raise Dropped("duplicate_on_page")
             except Dropped as drop:
                 item.dropped[drop.reason] += 1
                 continue

@@ -11,7 +11,7 @@ import json
 import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Self
+from typing import Any, Self
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
@@ -36,7 +36,6 @@ logger = logging.getLogger(__name__)
 class ReviewSpider(scrapy.Spider):
     """Fetches a source's listing pages, newest first, and yields one :class:`ReviewPage` each."""
 
-    name: ClassVar[str]  # type: ignore[misc]
     db: Database
     writer: ReviewWriter
     context: SourceContext
@@ -67,7 +66,9 @@ class ReviewSpider(scrapy.Spider):
         known = source_options(self.name)
         unknown = set(given) - set(known)
         if unknown:
-            raise UsageError(f"{self.name}: unknown options {sorted(unknown)}; known: {sorted(known)}")
+            raise UsageError(
+                f"{self.name}: unknown options {sorted(unknown)}; known: {sorted(known)}"
+            )
         return {name: given.get(name, option.default) for name, option in known.items()}
 
     @classmethod
@@ -131,10 +132,11 @@ class ReviewSpider(scrapy.Spider):
         stats = self.crawler.stats
         assert stats is not None
         stats.inc_value("ladder/failed_requests")
-        request = failure.request if hasattr(failure, "request") else None  # type: ignore[attr-defined]
-        if failure.check(HttpError):
-            status = failure.value.response.status
+        error = failure.value
+        if isinstance(error, HttpError):
+            status = error.response.status
             stats.inc_value(f"ladder/failed_status/{status}")
-            logger.error("%s: HTTP %d after retries", failure.value.response.url, status)
+            logger.error("%s: HTTP %d after retries", error.response.url, status)
         else:
+            request = getattr(failure, "request", None)
             logger.error("%s: %s", getattr(request, "url", "?"), failure.getErrorMessage())

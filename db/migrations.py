@@ -67,7 +67,7 @@ def _execute_script(db: Database, script: str) -> None:
 def m001_initial(db: Database) -> None:
     _execute_script(
         db,
-        f"""
+        """
         CREATE TABLE businesses (
             id INTEGER PRIMARY KEY,
             name TEXT NOT NULL UNIQUE,
@@ -112,16 +112,16 @@ def m001_initial(db: Database) -> None:
             tokenize="unicode61 remove_diacritics 2"
         );
         CREATE TRIGGER reviews_ai AFTER INSERT ON reviews BEGIN
-            INSERT INTO reviews_fts (rowid, title, body) VALUES (new.rowid, {_fts_values("new")});
+            INSERT INTO reviews_fts (rowid, title, body) VALUES (new.rowid, NEW_VALUES);
         END;
         CREATE TRIGGER reviews_ad AFTER DELETE ON reviews BEGIN
             INSERT INTO reviews_fts (reviews_fts, rowid, title, body)
-            VALUES ('delete', old.rowid, {_fts_values("old")});
+            VALUES ('delete', old.rowid, OLD_VALUES);
         END;
         CREATE TRIGGER reviews_au AFTER UPDATE OF title, body ON reviews BEGIN
             INSERT INTO reviews_fts (reviews_fts, rowid, title, body)
-            VALUES ('delete', old.rowid, {_fts_values("old")});
-            INSERT INTO reviews_fts (rowid, title, body) VALUES (new.rowid, {_fts_values("new")});
+            VALUES ('delete', old.rowid, OLD_VALUES);
+            INSERT INTO reviews_fts (rowid, title, body) VALUES (new.rowid, NEW_VALUES);
         END;
 
         CREATE TABLE crawl_runs (
@@ -137,9 +137,9 @@ def m001_initial(db: Database) -> None:
             reviews_new INTEGER NOT NULL DEFAULT 0,
             reviews_changed INTEGER NOT NULL DEFAULT 0,
             dropped INTEGER NOT NULL DEFAULT 0,
-            dropped_reasons TEXT NOT NULL DEFAULT '{{}}',
+            dropped_reasons TEXT NOT NULL DEFAULT '{}',
             errors INTEGER NOT NULL DEFAULT 0,
-            http_statuses TEXT NOT NULL DEFAULT '{{}}',
+            http_statuses TEXT NOT NULL DEFAULT '{}',
             finish_reason TEXT,
             ok INTEGER CHECK (ok IN (0, 1)),
             health TEXT,
@@ -162,6 +162,8 @@ def m001_initial(db: Database) -> None:
             key TEXT PRIMARY KEY,
             value TEXT NOT NULL
         );
-        """
+        """.replace("NEW_VALUES", _fts_values("new")).replace("OLD_VALUES", _fts_values("old")),
     )
-    db["settings"].insert({"key": "author_salt", "value": secrets.token_hex(16)})
+    db.execute(
+        "INSERT INTO settings (key, value) VALUES ('author_salt', ?)", [secrets.token_hex(16)]
+    )

@@ -146,7 +146,9 @@ def update_crawl_run(db: Database, run_id: int, **fields: Any) -> None:
     unknown = set(fields) - _RUN_COLUMNS
     if unknown:
         raise ValueError(f"unknown crawl_runs columns: {sorted(unknown)}")
-    values = {k: json.dumps(v, sort_keys=True) if isinstance(v, dict) else v for k, v in fields.items()}
+    values = {
+        k: json.dumps(v, sort_keys=True) if isinstance(v, dict) else v for k, v in fields.items()
+    }
     assignments = ", ".join(f"{column} = ?" for column in values)
     with db.atomic():
         db.execute(
@@ -192,8 +194,7 @@ class WriteCounts:
 _COLUMNS = ", ".join((*REVIEW_FIELDS, "content_hash", "first_seen_at", "last_seen_at"))
 _PLACEHOLDERS = ", ".join("?" * (len(REVIEW_FIELDS) + 3))
 _UPDATES = ", ".join(
-    f"{field} = excluded.{field}"
-    for field in (*REVIEW_FIELDS[1:], "content_hash", "last_seen_at")
+    f"{field} = excluded.{field}" for field in (*REVIEW_FIELDS[1:], "content_hash", "last_seen_at")
 )
 _UPSERT = (
     f"INSERT INTO reviews ({_COLUMNS}) VALUES ({_PLACEHOLDERS}) "  # noqa: S608 - constant columns

@@ -1,4 +1,5 @@
 """Pure extractors: a page or JSON document in, review and aggregate dicts out. No Scrapy here."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping

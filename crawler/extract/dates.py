@@ -36,9 +36,7 @@ _EN_MDY = re.compile(r"^([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})$")
 _EN_DMY = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]+)\.?,?\s+(\d{4})$")
 _EN_MY = re.compile(r"^([a-z]+)\.?\s+(\d{4})$")
 _EPOCH = re.compile(r"^\d{9,13}(?:\.\d+)?$")
-_RELATIVE = re.compile(
-    r"^(?:(?P<n>\d+|mot|an?|one)\s+)?(?P<unit>[a-z]+?)s?\s+(?:truoc|ago)$"
-)
+_RELATIVE = re.compile(r"^(?:(?P<n>\d+|mot|an?|one)\s+)?(?P<unit>[a-z]+?)s?\s+(?:truoc|ago)$")
 _UNITS = {
     "second": timedelta(seconds=1), "sec": timedelta(seconds=1), "giay": timedelta(seconds=1),
     "minute": timedelta(minutes=1), "min": timedelta(minutes=1), "phut": timedelta(minutes=1),
@@ -164,10 +162,10 @@ def _parse_words(text: str, *, now: datetime, tz: tzinfo) -> datetime | None:
         match = pattern.match(text)
         if match:
             parts = dict(zip(order, match.groups(), strict=True))
-            month = _MONTHS.get(parts["m"])
-            if month is None:
+            month_number = _MONTHS.get(parts["m"])
+            if month_number is None:
                 return None
-            return _local(date(int(parts["y"]), month, int(parts["d"])), tz)
+            return _local(date(int(parts["y"]), month_number, int(parts["d"])), tz)
     match = _EN_MY.match(text)
     if match and match.group(1) in _MONTHS:
         return _local(date(int(match.group(2)), _MONTHS[match.group(1)], 1), tz)

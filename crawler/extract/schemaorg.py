@@ -12,6 +12,7 @@ an organisation, or else the first.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Iterator
@@ -24,7 +25,9 @@ _JSONLD = re.compile(
     rb"<script[^>]*?type\s*=\s*[\"']?application/ld\+json[\"']?[^>]*>(.*?)</script\s*>",
     re.IGNORECASE | re.DOTALL,
 )
-_MICRODATA = re.compile(rb"itemtype\s*=\s*[\"']?https?://schema\.org/(?:Review|AggregateRating)\b", re.I)
+_MICRODATA = re.compile(
+    rb"itemtype\s*=\s*[\"']?https?://schema\.org/(?:Review|AggregateRating)\b", re.I
+)
 _NEXT_TAG = re.compile(rb"<(?:link|a)\b[^>]*\brel\s*=\s*[\"']?next\b[^>]*>", re.IGNORECASE)
 _HREF = re.compile(rb"\bhref\s*=\s*(?:\"([^\"]*)\"|'([^']*)'|([^\s>]+))", re.IGNORECASE)
 _ORGANISATIONS = frozenset(
@@ -68,11 +71,11 @@ def _jsonld_nodes(body: bytes, problems: list[str]) -> Iterator[Any]:
 
 
 def _microdata_nodes(body: bytes, url: str, problems: list[str]) -> list[dict[str, Any]]:
-    from extruct.w3cmicrodata import MicrodataExtractor  # noqa: PLC0415 - rarely needed, slow import
+    from extruct.w3cmicrodata import MicrodataExtractor
 
     try:
         items = MicrodataExtractor().extract(body, base_url=url)
-    except Exception as error:  # noqa: BLE001 - extruct raises many kinds on broken markup
+    except Exception as error:
         problems.append(f"unreadable microdata: {str(error)[:120]}")
         return []
     return [_from_microdata(item) for item in items]
@@ -189,14 +192,14 @@ def _aggregate_count(node: dict[str, Any]) -> float:
 
 def _next_url(body: bytes, url: str, selector: str | None) -> str | None:
     if selector:
-        from parsel import Selector  # noqa: PLC0415 - only pages with a configured selector
+        from parsel import Selector
 
         found = Selector(body=body, type="html").css(selector)
-        href = found.attrib.get("href") if found and "::" not in selector else found.get()
-        return urljoin(url, href.strip()) if href else None
+        target = found.attrib.get("href") if found and "::" not in selector else found.get()
+        return urljoin(url, target.strip()) if target else None
     for tag in _NEXT_TAG.finditer(body):
-        href = _HREF.search(tag.group(0))
-        if href:
-            raw = next(g for g in href.groups() if g is not None)
-            return urljoin(url, raw.decode("utf-8", "replace").replace("&amp;", "&").strip())
+        match = _HREF.search(tag.group(0))
+        if match:
+            raw = next(g for g in match.groups() if g is not None)
+            return urljoin(url, html.unescape(raw.decode("utf-8", "replace")).strip())
     return None

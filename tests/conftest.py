@@ -1,0 +1,80 @@
+"""Shared fixtures: real SQLite files, the project's fixture server, configs that point at it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlite_utils import Database
+
+from db import open_db
+from scheduler.demo.server import FixtureServer, Page
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Iterator[Database]:
+    database = open_db(tmp_path / "ladder.db")
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def server() -> Iterator[FixtureServer]:
+    with FixtureServer() as running:
+        yield running
+
+
+def review(
+    number: int, *, rating: int = 4, body: str | None = None, **extra: Any
+) -> dict[str, Any]:
+    """A schema.org Review node with a native id, dated day ``number`` of October 2026."""
+    node: dict[str, Any] = {
+        "@type": "Review",
+        "identifier": f"r{number}",
+        "author": {"@type": "Person", "name": f"Reviewer {number}"},
+        "datePublished": f"2026-10-{number % 28 + 1:02d}T10:00:00+07:00",
+        "reviewRating": {"@type": "Rating", "ratingValue": rating},
+        "reviewBody": body or f"Review number {number}: good service, will come back.",
+    }
+    node.update(extra)
+    return node
+
+
+def review_page(reviews: Sequence[dict[str, Any]], *, next_path: str | None = None) -> Page:
+    """A listing page carrying ``reviews`` as JSON-LD, with a rel=next link when given."""
+    data = {"@context": "https://schema.org", "@type": "LocalBusiness", "name": "Test Shop"}
+    if reviews:
+        data["review"] = list(reviews)
+    link = f'<link rel="next" href="{next_path}">' if next_path else ""
+    return Page(
+        "<!doctype html><html><head><meta charset='utf-8'>"
+        f"{link}<script type='application/ld+json'>{json.dumps(data)}</script>"
+        "</head><body></body></html>"
+    )
+
+
+def write_config(
+    folder: Path, sources: dict[str, Sequence[str]], *, crawl: str = "", extra: str = ""
+) -> Path:
+    """A ladder.toml in ``folder``: the first business is ours; each has schemaorg sources."""
+    lines = ['[database]\npath = "ladder.db"\n']
+    for index, (name, urls) in enumerate(sources.items()):
+        lines.append("[business]" if index == 0 else "[[competitors]]")
+        lines.append(f"name = {json.dumps(name, ensure_ascii=False)}")
+        table = "business" if index == 0 else "competitors"
+        for url in urls:
+            lines.append(f'[[{table}.sources]]\nkind = "schemaorg"\nurl = "{url}"')
+        lines.append("")
+    lines.append(
+        '[crawl]\ncontact = "tests@example.com"\ndelay = 0.0\nbackoff = 0.1\nretries = 2\n'
+        f"source_timeout = 60.0\n{crawl}"
+    )
+    lines.append(extra)
+    path = folder / "ladder.toml"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
