@@ -32,6 +32,9 @@ from db.store import ReviewWriter, author_salt, sync_business, sync_source
 
 logger = logging.getLogger(__name__)
 
+#: Listing pages per source and crawl when neither the source nor the settings say.
+DEFAULT_MAX_PAGES = 200
+
 
 class ReviewSpider(scrapy.Spider):
     """Fetches a source's listing pages, newest first, and yields one :class:`ReviewPage` each."""
@@ -86,7 +89,9 @@ class ReviewSpider(scrapy.Spider):
         business_id = sync_business(self.db, self.business)
         self.source_id = sync_source(self.db, business_id, self.name, self.start_url)
         self.writer = ReviewWriter(self.db, self.source_id)
-        self.max_pages = int(self.options["max_pages"] or settings.getint("LADDER_MAX_PAGES"))
+        self.max_pages = int(
+            self.options["max_pages"] or settings.getint("LADDER_MAX_PAGES", DEFAULT_MAX_PAGES)
+        )
         self.context = SourceContext(
             business=self.business,
             kind=self.name,

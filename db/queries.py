@@ -57,6 +57,7 @@ class CrawlRun:
     spider: str
     started_at: str
     finished_at: str | None
+    pid: int | None
     pages: int
     pages_empty: int
     reviews_parsed: int
@@ -75,7 +76,7 @@ class CrawlRun:
 def crawl_run(db: Database, run_id: int) -> CrawlRun:
     """One crawl run by id (``KeyError`` if there is none)."""
     row = db.execute(
-        "SELECT id, source_id, spider, started_at, finished_at, pages, pages_empty, reviews_parsed, "
+        "SELECT id, source_id, spider, started_at, finished_at, pid, pages, pages_empty, reviews_parsed, "
         "reviews_new, reviews_changed, dropped, dropped_reasons, errors, http_statuses, "
         "finish_reason, ok, health, log_path FROM crawl_runs WHERE id = ?",
         [run_id],
@@ -83,9 +84,9 @@ def crawl_run(db: Database, run_id: int) -> CrawlRun:
     if row is None:
         raise KeyError(f"no crawl run {run_id}")
     values: list[Any] = list(row)
-    values[11] = json.loads(values[11])
-    values[13] = json.loads(values[13])
-    values[15] = None if values[15] is None else bool(values[15])
+    values[12] = json.loads(values[12])
+    values[14] = json.loads(values[14])
+    values[16] = None if values[16] is None else bool(values[16])
     return CrawlRun(*values)
 
 

@@ -58,8 +58,22 @@ def review_page(reviews: Sequence[dict[str, Any]], *, next_path: str | None = No
     )
 
 
+#: Crawl settings for tests: no delay between requests, quick retries.
+CRAWL_SETTINGS = {
+    "contact": "tests@example.com",
+    "delay": 0.0,
+    "backoff": 0.1,
+    "retries": 2,
+    "source_timeout": 60.0,
+}
+
+
 def write_config(
-    folder: Path, sources: dict[str, Sequence[str]], *, crawl: str = "", extra: str = ""
+    folder: Path,
+    sources: dict[str, Sequence[str]],
+    *,
+    crawl: dict[str, object] | None = None,
+    extra: str = "",
 ) -> Path:
     """A ladder.toml in ``folder``: the first business is ours; each has schemaorg sources."""
     lines = ['[database]\npath = "ladder.db"\n']
@@ -70,10 +84,9 @@ def write_config(
         for url in urls:
             lines.append(f'[[{table}.sources]]\nkind = "schemaorg"\nurl = "{url}"')
         lines.append("")
-    lines.append(
-        '[crawl]\ncontact = "tests@example.com"\ndelay = 0.0\nbackoff = 0.1\nretries = 2\n'
-        f"source_timeout = 60.0\n{crawl}"
-    )
+    lines.append("[crawl]")
+    settings = {**CRAWL_SETTINGS, **(crawl or {})}
+    lines += [f"{key} = {json.dumps(value)}" for key, value in settings.items()]
     lines.append(extra)
     path = folder / "ladder.toml"
     path.write_text("\n".join(lines), encoding="utf-8")

@@ -1,0 +1,229 @@
+"""The ``ladder`` command. Each command parses, loads the config, calls one library function and
+formats the result; library errors become ``Error: …`` with exit code 1.
+
+Exit codes: 0 success; 1 error (the message says what to fix); 2 usage error; 3 the command ran but
+a source is unhealthy (``ladder crawl``, ``ladder demo``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from datetime import UTC, datetime
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import click
+
+from crawler.sources import SOURCE_KINDS, source_options
+from db import DatabaseError, open_db
+from db.queries import business_summaries, count_reviews
+from scheduler import __version__
+from scheduler.config import Config, ConfigError, dump_config, find_config, load_config
+from scheduler.fetch import FetchError, read_page
+from scheduler.jobs import CrawlError, crawl_sources, select_targets
+
+EXIT_UNHEALTHY = 3
+_EXPECTED = (ConfigError, DatabaseError, CrawlError, FetchError)
+
+
+class LadderGroup(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except _EXPECTED as error:
+            raise click.ClickException(str(error)) from None
+
+
+def _config(ctx: click.Context) -> Config:
+    return load_config(ctx.obj["config"])
+
+
+@click.group(cls=LadderGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="ladder.toml to use (default: $LADDER_CONFIG, else ./ladder.toml).",
+)
+@click.version_option(__version__, prog_name="ladder")
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path | None) -> None:
+    """Service Ladder: where your customer service stands against your competitors.
+
+    \b
+    Example:
+      ladder init && ladder crawl
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["config"] = config_path
+
+
+@cli.command()
+@click.option("--force", is_flag=True, help="Overwrite an existing config file.")
+@click.pass_context
+def init(ctx: click.Context, force: bool) -> None:
+    """Write a starter ladder.toml and create its database.
+
+    \b
+    Example:
+      ladder init                      # ./ladder.toml and ./ladder.db
+      ladder --config shop/ladder.toml init
+    """
+    path = find_config(ctx.obj["config"])
+    if path.exists() and not force:
+        raise click.ClickException(f"{path}: exists already; use --force to overwrite it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(files("scheduler").joinpath("ladder.example.toml").read_text("utf-8"), "utf-8")
+    config = load_config(path)
+    with contextlib.closing(open_db(config.database)):
+        pass
+    click.echo(f"Wrote {path} and created {config.database}.")
+    click.echo(f"Next: edit {path} (your business, competitors, contact), then run `ladder crawl`.")
+
+
+@cli.command("config")
+@click.pass_context
+def show_config(ctx: click.Context) -> None:
+    """Print the resolved config, defaults filled in and secrets redacted.
+
+    \b
+    Example:
+      LADDER_CONFIG=shop/ladder.toml ladder config
+    """
+    click.echo(dump_config(_config(ctx)), nl=False)
+
+
+@cli.command()
+@click.argument("businesses", nargs=-1)
+@click.option("--source", "kind", type=click.Choice(sorted(SOURCE_KINDS)), help="Only this kind.")
+@click.pass_context
+def crawl(ctx: click.Context, businesses: tuple[str, ...], kind: str | None) -> None:
+    """Crawl every source (or those of BUSINESSES), one process per source.
+
+    Exits 3 when any source failed or read nothing: the table says why.
+
+    \b
+    Example:
+      ladder crawl
+      ladder crawl "Highlands Corner" --source schemaorg
+    """
+    from scheduler.console import CrawlProgress, print_crawl
+
+    config = _config(ctx)
+    targets = select_targets(config, businesses, kind)
+    progress = CrawlProgress(config)
+    with progress.shown():
+        outcomes = crawl_sources(config, targets, on_start=progress.started)
+    print_crawl(outcomes)
+    if not all(outcome.ok for outcome in outcomes):
+        ctx.exit(EXIT_UNHEALTHY)
+
+
+@cli.command()
+@click.option(
+    "--source",
+    "kind",
+    type=click.Choice(sorted(SOURCE_KINDS)),
+    required=True,
+    help="The source kind whose extractor reads the page.",
+)
+@click.option("--option", "options", multiple=True, metavar="NAME=VALUE", help="A source option.")
+@click.argument("page")
+@click.pass_context
+def extract(ctx: click.Context, kind: str, options: tuple[str, ...], page: str) -> None:
+    """Show what a source kind reads on one saved page or URL, as JSON lines.
+
+    One object per item: "review" (normalised as it would be stored), "dropped" (with the reason),
+    "aggregate", "next" (the next page) and "problem". Nothing is stored.
+
+    \b
+    Example:
+      ladder extract --source schemaorg saved-page.html
+      ladder extract --source schemaorg --option next=a.pager-next https://example.com/reviews
+    """
+    from crawler.preview import preview_page
+
+    parsed = _parse_options(kind, options)
+    config = _optional_config(ctx)
+    tz = ZoneInfo(config.schedule.timezone) if config else UTC
+    body, url = read_page(page, config)
+    for item in preview_page(kind, body, url, parsed, now=datetime.now(UTC), tz=tz):
+        click.echo(json.dumps(item, ensure_ascii=False))
+
+
+def _optional_config(ctx: click.Context) -> Config | None:
+    """The config when there is one (for the contact and time zone), else None."""
+    path = find_config(ctx.obj["config"])
+    return load_config(path) if path.exists() else None
+
+
+def _parse_options(kind: str, pairs: tuple[str, ...]) -> dict[str, Any]:
+    known = source_options(kind)
+    options: dict[str, Any] = {}
+    for pair in pairs:
+        name, _, text = pair.partition("=")
+        if name not in known or not _:
+            raise click.BadParameter(
+                f"{pair!r}: write NAME=VALUE with NAME one of {', '.join(known)}",
+                param_hint="--option",
+            )
+        kind_of = known[name].type
+        try:
+            options[name] = (
+                text.lower() in ("1", "true", "yes") if kind_of is bool else kind_of(text)
+            )
+        except ValueError:
+            raise click.BadParameter(
+                f"{pair!r}: not a {kind_of.__name__}", param_hint="--option"
+            ) from None
+    return options
+
+
+@cli.command()
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("demo-output"),
+    show_default=True,
+    help="Folder for the demo's ladder.toml, database and crawl logs.",
+)
+@click.pass_context
+def demo(ctx: click.Context, out: Path) -> None:
+    """Serve the bundled demo sites on 127.0.0.1, crawl them into OUT/ladder.db, show a summary.
+
+    Rerunning it adds nothing (within the same week: the demo world is dated from the current week).
+
+    \b
+    Example:
+      ladder demo --out /tmp/ladder-demo
+      sqlite3 /tmp/ladder-demo/ladder.db 'select count(*) from reviews'
+    """
+    from scheduler.console import CrawlProgress, business_table, console, print_crawl
+    from scheduler.demo.launch import demo_port, serve_demo, write_demo_config
+
+    with serve_demo(port=demo_port(out)) as (server, sites):
+        config = load_config(write_demo_config(out, server.url, sites))
+        console.print(f"Demo sites on {server.url}/; config {config.path}")
+        with contextlib.closing(open_db(config.database)) as db:
+            before = count_reviews(db)
+        progress = CrawlProgress(config)
+        with progress.shown():
+            outcomes = crawl_sources(config, select_targets(config), on_start=progress.started)
+    print_crawl(outcomes)
+    with contextlib.closing(open_db(config.database)) as db:
+        console.print(business_table(business_summaries(db)))
+        after = count_reviews(db)
+    console.print(f"{after} reviews in {config.database} ({after - before} new in this run).")
+    if not all(outcome.ok for outcome in outcomes):
+        ctx.exit(EXIT_UNHEALTHY)
+
+
+def main() -> None:
+    cli(prog_name="ladder")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

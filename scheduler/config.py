@@ -1,0 +1,410 @@
+"""``ladder.toml`` → frozen dataclasses, validated on load.
+
+The file is found at ``--config PATH``, else ``$LADDER_CONFIG``, else ``./ladder.toml``. Every problem
+is a :class:`ConfigError` naming the file, the key and the fix, e.g.::
+
+    ladder.toml: [competitors][2].sources[0].url: "htp://x" is not an http(s) address; write the
+    full address of the page, e.g. "https://example.com/reviews"
+
+Secrets come only from the environment: ``LADDER_SMTP_PASSWORD`` (and ``LADDER_SALT``, the salt of
+reviewer hashes). They never appear in the file, the logs or ``ladder config``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from crawler.sources import SOURCE_KINDS, source_options
+
+DEFAULT_PATH = Path("ladder.toml")
+LANGUAGES = ("vi", "en")
+SECURITY = ("starttls", "ssl", "none")
+T = TypeVar("T")
+
+
+class ConfigError(Exception):
+    """ladder.toml cannot be used; the message names the file, the key and the fix."""
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    kind: str
+    url: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class BusinessConfig:
+    name: str
+    is_self: bool
+    sources: tuple[SourceConfig, ...] = ()
+
+
+@dataclass(frozen=True)
+class CrawlConfig:
+    contact: str
+    obey_robots: bool = True
+    delay: float = 2.0
+    autothrottle: bool = True
+    max_delay: float = 60.0
+    concurrency_per_site: int = 1
+    retries: int = 3
+    backoff: float = 2.0
+    timeout: float = 30.0
+    max_page_bytes: int = 10 * 1024 * 1024
+    max_pages: int = 200
+    source_timeout: float = 3600.0
+    parallel: int = 2
+
+
+@dataclass(frozen=True)
+class ScheduleConfig:
+    timezone: str = "Asia/Ho_Chi_Minh"
+    crawl: str = "0 3 * * *"
+    report: str = "0 7 * * mon"
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str = "localhost"
+    port: int = 587
+    security: str = "starttls"
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class ReportConfig:
+    language: str = "vi"
+    recipients: tuple[str, ...] = ()
+    sender: str | None = None
+    smtp: SmtpConfig = field(default_factory=SmtpConfig)
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    database: Path
+    business: BusinessConfig
+    competitors: tuple[BusinessConfig, ...]
+    crawl: CrawlConfig
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    report: ReportConfig = field(default_factory=ReportConfig)
+
+    @property
+    def businesses(self) -> tuple[BusinessConfig, ...]:
+        """Ours first, then the competitors, in file order."""
+        return (self.business, *self.competitors)
+
+
+def find_config(path: str | Path | None = None, environ: Mapping[str, str] = os.environ) -> Path:
+    """``--config PATH`` > ``$LADDER_CONFIG`` > ``./ladder.toml``."""
+    if path:
+        return Path(path)
+    if environ.get("LADDER_CONFIG"):
+        return Path(environ["LADDER_CONFIG"])
+    return DEFAULT_PATH
+
+
+def load_config(path: str | Path | None = None, environ: Mapping[str, str] = os.environ) -> Config:
+    """Read, validate and resolve the config (relative paths are relative to the file)."""
+    path = find_config(path, environ)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: not found; run `ladder init` to write one, or pass --config PATH"
+        ) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{path}: cannot be read ({error})") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    return _Reader(path, environ).config(data)
+
+
+_MAY_BE_ZERO = frozenset({"delay", "backoff", "retries"})
+_CONTACT = re.compile(r"^(?:[^@\s]+@[^@\s]+\.[^@\s]+|[^@\s]+@localhost|https?://\S+)$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+_CRON_FIELD = re.compile(r"^[\w*/,\-]+$")
+
+
+class _Reader:
+    """Validates one file; ``where`` strings are the key paths shown in messages."""
+
+    def __init__(self, path: Path, environ: Mapping[str, str]) -> None:
+        self.path = path
+        self.environ = environ
+
+    def fail(self, where: str, message: str) -> ConfigError:
+        return ConfigError(f"{self.path}: {where}: {message}")
+
+    def table(self, data: Any, where: str, known: tuple[str, ...]) -> dict[str, Any]:
+        if not isinstance(data, dict):
+            raise self.fail(where, f"must be a table, not {type(data).__name__}")
+        for key in data:
+            if key not in known:
+                close = difflib.get_close_matches(key, known, n=1)
+                hint = (
+                    f"; did you mean {close[0]!r}?"
+                    if close
+                    else f"; known keys: {', '.join(known)}"
+                )
+                raise self.fail(f"{where}.{key}", f"unknown key{hint}")
+        return data
+
+    def value(
+        self, data: dict[str, Any], key: str, where: str, kind: type[T], default: T | None = None
+    ) -> T:
+        if key not in data:
+            if default is None:
+                raise self.fail(f"{where}.{key}", f"required; add `{key} = …` to {where}")
+            return default
+        value = data[key]
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise self.fail(
+                f"{where}.{key}", f"{value!r} is not {_KIND_NAMES.get(kind, kind.__name__)}"
+            )
+        return value
+
+    def config(self, data: dict[str, Any]) -> Config:
+        self.table(
+            data, "file", ("database", "business", "competitors", "crawl", "schedule", "report")
+        )
+        database = self.table(data.get("database", {}), "[database]", ("path",))
+        db_path = Path(self.value(database, "path", "[database]", str, "ladder.db")).expanduser()
+        if "business" not in data:
+            raise self.fail("[business]", "required: your own business, with name and sources")
+        business = self.business(data["business"], "[business]", is_self=True)
+        competitors_data = data.get("competitors", [])
+        if not isinstance(competitors_data, list):
+            raise self.fail("[competitors]", "write each competitor as a [[competitors]] table")
+        competitors = tuple(
+            self.business(item, f"[competitors][{index}]", is_self=False)
+            for index, item in enumerate(competitors_data)
+        )
+        names = [business.name, *(c.name for c in competitors)]
+        for index, name in enumerate(names[1:]):
+            if name in names[: index + 1]:
+                raise self.fail(
+                    f"[competitors][{index}].name", f"{name!r} is used twice; names must differ"
+                )
+        return Config(
+            path=self.path,
+            database=db_path if db_path.is_absolute() else self.path.parent / db_path,
+            business=business,
+            competitors=competitors,
+            crawl=self.crawl(data.get("crawl")),
+            schedule=self.schedule(data.get("schedule", {})),
+            report=self.report(data.get("report", {})),
+        )
+
+    def business(self, data: Any, where: str, *, is_self: bool) -> BusinessConfig:
+        self.table(data, where, ("name", "sources"))
+        name = self.value(data, "name", where, str).strip()
+        if not name:
+            raise self.fail(f"{where}.name", "must not be empty")
+        sources = data.get("sources", [])
+        if not isinstance(sources, list):
+            table = "business" if is_self else "competitors"
+            raise self.fail(f"{where}.sources", f"write each source as a [[{table}.sources]] table")
+        return BusinessConfig(
+            name=name,
+            is_self=is_self,
+            sources=tuple(
+                self.source(item, f"{where}.sources[{index}]") for index, item in enumerate(sources)
+            ),
+        )
+
+    def source(self, data: Any, where: str) -> SourceConfig:
+        if not isinstance(data, dict):
+            raise self.fail(where, "must be a table with kind and url")
+        kind = self.value(data, "kind", where, str)
+        if kind not in SOURCE_KINDS:
+            raise self.fail(
+                f"{where}.kind",
+                f"{kind!r} is not a source kind; use one of: {', '.join(SOURCE_KINDS)}",
+            )
+        options = source_options(kind)
+        self.table(data, where, ("kind", "url", *options))
+        url = self.value(data, "url", where, str)
+        parsed = urlparse(url)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise self.fail(
+                f"{where}.url",
+                f"{url!r} is not an http(s) address; write the full address of the page, "
+                'e.g. "https://example.com/reviews"',
+            )
+        values: dict[str, Any] = {}
+        for name, option in options.items():
+            if name in data:
+                values[name] = self.value(data, name, where, option.type)
+        return SourceConfig(kind=kind, url=url, options=values)
+
+    def crawl(self, data: Any) -> CrawlConfig:
+        where = "[crawl]"
+        if data is None:
+            raise self.fail(where, "required: at least `contact`, where site owners can reach you")
+        self.table(data, where, tuple(CrawlConfig.__dataclass_fields__))
+        contact = self.value(data, "contact", where, str).strip()
+        if not _CONTACT.match(contact):
+            raise self.fail(
+                f"{where}.contact",
+                f"{contact!r} is neither an email address nor an http(s) URL; it goes in the "
+                "User-Agent so site owners can reach you",
+            )
+        defaults = CrawlConfig(contact=contact)
+        values: dict[str, Any] = {}
+        for name in CrawlConfig.__dataclass_fields__:
+            default = getattr(defaults, name)
+            value = self.value(data, name, where, type(default), default)
+            number = isinstance(value, int | float) and not isinstance(value, bool)
+            if number and (value < 0 or (value == 0 and name not in _MAY_BE_ZERO)):
+                bound = "0 or more" if name in _MAY_BE_ZERO else "more than 0"
+                raise self.fail(f"{where}.{name}", f"{value!r} must be {bound}")
+            values[name] = value
+        return CrawlConfig(**values)
+
+    def schedule(self, data: Any) -> ScheduleConfig:
+        where = "[schedule]"
+        self.table(data, where, tuple(ScheduleConfig.__dataclass_fields__))
+        defaults = ScheduleConfig()
+        timezone = self.value(data, "timezone", where, str, defaults.timezone)
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise self.fail(
+                f"{where}.timezone", f'{timezone!r} is not a time zone; use e.g. "Asia/Ho_Chi_Minh"'
+            ) from None
+        crons = {}
+        for key in ("crawl", "report"):
+            expression = self.value(data, key, where, str, getattr(defaults, key))
+            fields = expression.split()
+            if len(fields) != 5 or not all(_CRON_FIELD.match(f) for f in fields):
+                raise self.fail(
+                    f"{where}.{key}",
+                    f"{expression!r} is not a cron expression (minute hour day month weekday), "
+                    'e.g. "0 7 * * mon"',
+                )
+            crons[key] = expression
+        return ScheduleConfig(timezone=timezone, **crons)
+
+    def report(self, data: Any) -> ReportConfig:
+        where = "[report]"
+        self.table(data, where, ("language", "recipients", "from", "smtp"))
+        language = self.value(data, "language", where, str, "vi")
+        if language not in LANGUAGES:
+            raise self.fail(f"{where}.language", f'{language!r}: use "vi" or "en"')
+        recipients = self.value(data, "recipients", where, list, [])
+        for index, address in enumerate(recipients):
+            if not isinstance(address, str) or not _EMAIL.match(address):
+                raise self.fail(
+                    f"{where}.recipients[{index}]", f"{address!r} is not an email address"
+                )
+        sender = data.get("from")
+        if sender is not None and (not isinstance(sender, str) or not _EMAIL.match(sender)):
+            raise self.fail(f"{where}.from", f"{sender!r} is not an email address")
+        return ReportConfig(
+            language=language,
+            recipients=tuple(recipients),
+            sender=sender,
+            smtp=self.smtp(data.get("smtp", {})),
+        )
+
+    def smtp(self, data: Any) -> SmtpConfig:
+        where = "[report.smtp]"
+        if isinstance(data, dict) and "password" in data:
+            raise self.fail(
+                f"{where}.password",
+                "passwords are never read from the file; remove it and set LADDER_SMTP_PASSWORD",
+            )
+        self.table(data, where, ("host", "port", "security", "user"))
+        defaults = SmtpConfig()
+        security = self.value(data, "security", where, str, defaults.security)
+        if security not in SECURITY:
+            raise self.fail(f"{where}.security", f"{security!r}: use one of {', '.join(SECURITY)}")
+        port = self.value(data, "port", where, int, defaults.port)
+        if not 0 < port < 65536:
+            raise self.fail(f"{where}.port", f"{port} is not a TCP port (1–65535)")
+        user = data.get("user")
+        if user is not None and not isinstance(user, str):
+            raise self.fail(f"{where}.user", f"{user!r} is not a string")
+        return SmtpConfig(
+            host=self.value(data, "host", where, str, defaults.host),
+            port=port,
+            security=security,
+            user=user,
+            password=self.environ.get("LADDER_SMTP_PASSWORD") or None,
+        )
+
+
+_KIND_NAMES = {
+    str: "a string",
+    int: "a whole number",
+    float: "a number",
+    bool: "true or false",
+    list: "a list",
+}
+
+
+def dump_config(config: Config) -> str:
+    """The resolved config as TOML, defaults filled in and secrets redacted (``ladder config``)."""
+    smtp = config.report.smtp
+    tables: list[tuple[str, dict[str, Any]]] = [
+        ("database", {"path": str(config.database)}),
+        ("crawl", dict(vars(config.crawl))),
+        ("schedule", dict(vars(config.schedule))),
+        (
+            "report",
+            {
+                "language": config.report.language,
+                "recipients": list(config.report.recipients),
+                **({"from": config.report.sender} if config.report.sender else {}),
+            },
+        ),
+        (
+            "report.smtp",
+            {
+                "host": smtp.host,
+                "port": smtp.port,
+                "security": smtp.security,
+                **({"user": smtp.user} if smtp.user else {}),
+                "password": "*** (from LADDER_SMTP_PASSWORD)" if smtp.password else "(not set)",
+            },
+        ),
+    ]
+    lines = [f"# {config.path}, resolved"]
+    for name, values in tables[:1]:
+        lines += ["", f"[{name}]", *(f"{k} = {_toml(v)}" for k, v in values.items())]
+    for business in config.businesses:
+        header = "business" if business.is_self else "competitors"
+        lines += ["", f"[{header}]" if business.is_self else f"[[{header}]]"]
+        lines.append(f"name = {_toml(business.name)}")
+        for source in business.sources:
+            lines += ["", f"[[{header}.sources]]", f"kind = {_toml(source.kind)}"]
+            lines.append(f"url = {_toml(source.url)}")
+            lines += [f"{k} = {_toml(v)}" for k, v in source.options.items()]
+    for name, values in tables[1:]:
+        lines += ["", f"[{name}]", *(f"{k} = {_toml(v)}" for k, v in values.items())]
+    return "\n".join(lines) + "\n"
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return json.dumps(str(value), ensure_ascii=False)  # a JSON string is a TOML basic string

@@ -1,0 +1,106 @@
+"""``ladder demo``: serve the demo world on 127.0.0.1, write a ladder.toml pointing at it, crawl.
+
+The server reuses the port of the previous run when it is free, so the sources keep their URLs; the
+world only changes from one ISO week to the next, so a rerun in the same week adds nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import tomllib
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlparse
+
+from scheduler.demo.server import FixtureServer, Page
+from scheduler.demo.sites import DemoSite, demo_sites, render_index, render_site
+from scheduler.demo.world import build_world
+
+CONFIG_NAME = "ladder.toml"
+
+
+def demo_pages(sites: Sequence[DemoSite]) -> dict[str, Page]:
+    pages = {"/": render_index(sites)}
+    for site in sites:
+        pages.update(render_site(site))
+    return pages
+
+
+def _previous_port(config_path: Path) -> int:
+    """The port the last demo served on, or 0 (any free port)."""
+    try:
+        data = tomllib.loads(config_path.read_text(encoding="utf-8"))
+        url = data["business"]["sources"][0]["url"]
+        return urlparse(url).port or 0
+    except (OSError, KeyError, IndexError, TypeError, ValueError):
+        return 0
+
+
+@contextlib.contextmanager
+def serve_demo(
+    now: datetime | None = None, *, port: int = 0
+) -> Iterator[tuple[FixtureServer, list[DemoSite]]]:
+    """Serve the demo world; yields the running server and its sites."""
+    sites = demo_sites(build_world(now or datetime.now(UTC)))
+    pages = demo_pages(sites)
+    try:
+        server = FixtureServer(pages, port=port)
+    except OSError:  # the previous port is taken now
+        server = FixtureServer(pages)
+    with server:
+        yield server, sites
+
+
+def _quote(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False)  # a JSON string is a TOML basic string
+
+
+def demo_config_text(server_url: str, sites: Sequence[DemoSite]) -> str:
+    """A ladder.toml for the demo: our business and the competitors on the local server."""
+    lines = [
+        "# Written by `ladder demo`: the demo world served on 127.0.0.1 by the fixture server.",
+        "# It is rewritten on every run; copy ladder.example.toml to start your own.",
+        "",
+        "[database]",
+        'path = "ladder.db"',
+    ]
+    for site in sites:
+        header = "business" if site.business.is_self else "competitors"
+        lines += ["", f"[{header}]" if site.business.is_self else f"[[{header}]]"]
+        lines += [f"name = {_quote(site.business.name)}", "", f"[[{header}.sources]]"]
+        lines += ['kind = "schemaorg"', f"url = {_quote(server_url + site.path)}"]
+        lines += [f"{name} = {_quote(value)}" for name, value in site.options.items()]
+    lines += [
+        "",
+        "[crawl]",
+        'contact = "demo@localhost"',
+        "# The demo server is local and fast: no need to wait between requests.",
+        "delay = 0.0",
+        "parallel = 2",
+        "",
+        "[schedule]",
+        'timezone = "Asia/Ho_Chi_Minh"',
+        "",
+        "[report]",
+        'language = "vi"',
+        'recipients = ["manager@localhost"]',
+        "",
+        "[report.smtp]",
+        'host = "127.0.0.1"',
+        "port = 8025",
+        'security = "none"',
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_demo_config(out: Path, server_url: str, sites: Sequence[DemoSite]) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / CONFIG_NAME
+    path.write_text(demo_config_text(server_url, sites), encoding="utf-8")
+    return path
+
+
+def demo_port(out: Path) -> int:
+    return _previous_port(out / CONFIG_NAME)

@@ -1,0 +1,259 @@
+"""Jobs: the functions ``ladder`` commands, cron and the scheduler service all call.
+
+:func:`run_crawl` crawls one source as its own ``python -m scrapy crawl`` subprocess (a second
+in-process crawl would hit ``ReactorNotRestartable``), in a new session so a timeout kills its whole
+process group, under a per-source lock file so two crawls of one source never overlap, with its log
+kept beside the database. The ``crawl_runs`` row is created here and completed by the crawl; when
+the crawl dies before completing it, it is completed here with the reason.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import unicodedata
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from db import open_db
+from db.queries import CrawlRun, crawl_run
+from db.store import start_crawl_run, sync_business, sync_source, update_crawl_run, utc_iso
+from scheduler import __version__
+from scheduler.config import BusinessConfig, Config, SourceConfig
+
+PROJECT_URL = "https://github.com/service-ladder/service-ladder"
+#: Seconds a crawl gets to stop after each of two SIGTERMs (the first asks Scrapy to close
+#: cleanly, the second to stop at once) before SIGKILL.
+KILL_GRACE_SECONDS = 5.0
+#: Options that are crawl settings rather than spider arguments.
+_SETTING_OPTIONS = frozenset({"delay"})
+
+
+class CrawlError(Exception):
+    """A crawl could not be started (unknown business, no sources); the message says what to do."""
+
+
+@dataclass(frozen=True)
+class CrawlTarget:
+    business: BusinessConfig
+    source: SourceConfig
+
+    @property
+    def label(self) -> str:
+        return f"{self.business.name} · {self.source.kind}"
+
+
+@dataclass(frozen=True)
+class CrawlOutcome:
+    target: CrawlTarget
+    run: CrawlRun | None
+    skipped: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.run is not None and bool(self.run.ok)
+
+
+def select_targets(
+    config: Config, businesses: Sequence[str] = (), kind: str | None = None
+) -> list[CrawlTarget]:
+    """The sources to crawl: all, or those of the named businesses and/or one kind."""
+    names = {b.name for b in config.businesses}
+    for name in businesses:
+        if name not in names:
+            raise CrawlError(
+                f"no business named {name!r} in {config.path}; known: {', '.join(sorted(names))}"
+            )
+    targets = [
+        CrawlTarget(business, source)
+        for business in config.businesses
+        if not businesses or business.name in businesses
+        for source in business.sources
+        if kind is None or source.kind == kind
+    ]
+    if not targets:
+        raise CrawlError(f"no sources to crawl: add [[business.sources]] to {config.path}")
+    return targets
+
+
+def user_agent(config: Config) -> str:
+    return f"ServiceLadder/{__version__} (+{PROJECT_URL}; {config.crawl.contact})"
+
+
+def crawl_command(config: Config, target: CrawlTarget, run_id: int) -> list[str]:
+    """The ``python -m scrapy crawl`` command line for one source."""
+    crawl, source = config.crawl, target.source
+    delay = float(source.options.get("delay", crawl.delay))
+    spider_options = {k: v for k, v in source.options.items() if k not in _SETTING_OPTIONS}
+    settings = {
+        "LADDER_DB": str(config.database.resolve()),
+        "LADDER_TIMEZONE": config.schedule.timezone,
+        "LADDER_MAX_PAGES": crawl.max_pages,
+        "USER_AGENT": user_agent(config),
+        "ROBOTSTXT_OBEY": int(crawl.obey_robots),
+        "DOWNLOAD_DELAY": delay,
+        "AUTOTHROTTLE_ENABLED": int(crawl.autothrottle),
+        "AUTOTHROTTLE_START_DELAY": delay,
+        "AUTOTHROTTLE_MAX_DELAY": max(crawl.max_delay, delay),
+        "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrency_per_site,
+        "RETRY_TIMES": crawl.retries,
+        "RETRY_BACKOFF_BASE": crawl.backoff,
+        "DOWNLOAD_TIMEOUT": crawl.timeout,
+        "DOWNLOAD_MAXSIZE": crawl.max_page_bytes,
+    }
+    command = [sys.executable, "-m", "scrapy", "crawl", source.kind]
+    arguments = {
+        "url": source.url,
+        "business": target.business.name,
+        "run_id": run_id,
+        "options": json.dumps(spider_options, ensure_ascii=False),
+    }
+    for name, value in arguments.items():
+        command += ["-a", f"{name}={value}"]
+    for name, value in settings.items():
+        command += ["-s", f"{name}={value}"]
+    return command
+
+
+def sync_config(config: Config) -> dict[tuple[str, str, str], int]:
+    """Put the config's businesses and sources in the database; source ids by (name, kind, url)."""
+    ids = {}
+    with contextlib.closing(open_db(config.database)) as db:
+        for business in config.businesses:
+            business_id = sync_business(db, business.name, is_self=business.is_self)
+            for source in business.sources:
+                ids[business.name, source.kind, source.url] = sync_source(
+                    db, business_id, source.kind, source.url
+                )
+    return ids
+
+
+@contextlib.contextmanager
+def source_lock(config: Config, source_id: int) -> Iterator[bool]:
+    """Hold the source's lock file; yields False (without waiting) when another crawl holds it."""
+    folder = config.database.parent / "locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / f"source-{source_id}.lock").open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _slug(text: str) -> str:
+    """``"Phố Xưa Bistro"`` → ``"pho-xua-bistro"``, for file names."""
+    folded = unicodedata.normalize("NFKD", text.lower().replace("đ", "d"))
+    ascii_text = folded.encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")[:40] or "source"
+
+
+def run_crawl(
+    config: Config,
+    target: CrawlTarget,
+    *,
+    source_id: int | None = None,
+    on_start: Callable[[CrawlTarget, int], None] | None = None,
+) -> CrawlOutcome:
+    """Crawl one source in a subprocess and return its ``crawl_runs`` row.
+
+    Never raises for a crawl that fails: the failure is recorded in the row (``ok = 0`` and
+    ``health`` saying why) and the outcome says so.
+    """
+    if source_id is None:
+        source_id = sync_config(config)[target.business.name, target.source.kind, target.source.url]
+    with source_lock(config, source_id) as acquired:
+        if not acquired:
+            return CrawlOutcome(target, None, skipped="another crawl of this source is running")
+        logs = config.database.parent / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        started = datetime.now(UTC)
+        log_path = (
+            logs / f"{started:%Y%m%dT%H%M%S}-{_slug(target.business.name)}-{target.source.kind}.log"
+        )
+        with contextlib.closing(open_db(config.database)) as db:
+            run_id = start_crawl_run(db, source_id, target.source.kind, log_path=str(log_path))
+        if on_start is not None:
+            on_start(target, run_id)
+        returncode, timed_out = _run_subprocess(
+            config, crawl_command(config, target, run_id), log_path
+        )
+        with contextlib.closing(open_db(config.database)) as db:
+            run = crawl_run(db, run_id)
+            if timed_out or run.finished_at is None:  # killed, or died before recording its end
+                reason = "timeout" if timed_out else f"exit code {returncode}"
+                health = (
+                    f"stopped after {config.crawl.source_timeout:g} s (crawl.source_timeout)"
+                    if timed_out
+                    else f"the crawl process failed ({reason}); see {log_path}"
+                )
+                update_crawl_run(
+                    db, run_id, finished_at=utc_iso(), finish_reason=reason, ok=0, health=health
+                )
+                run = crawl_run(db, run_id)
+    return CrawlOutcome(target, run)
+
+
+def _run_subprocess(config: Config, command: list[str], log_path: Path) -> tuple[int, bool]:
+    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings", "PYTHONUNBUFFERED": "1"}
+    with log_path.open("ab") as log:
+        process = subprocess.Popen(  # noqa: S603 - our own interpreter, no shell
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            env=env,
+            start_new_session=True,
+        )
+        try:
+            return process.wait(timeout=config.crawl.source_timeout), False
+        except subprocess.TimeoutExpired:
+            _kill_group(process)
+            return process.returncode, True
+        except BaseException:  # KeyboardInterrupt: do not leave the crawl running
+            _kill_group(process)
+            raise
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the crawl's process group twice (Scrapy closes cleanly, then at once), then SIGKILL
+    whatever is left of the group."""
+    for _ in range(2):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=KILL_GRACE_SECONDS)
+            break
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def crawl_sources(
+    config: Config,
+    targets: Sequence[CrawlTarget],
+    *,
+    on_start: Callable[[CrawlTarget, int], None] | None = None,
+) -> list[CrawlOutcome]:
+    """Crawl several sources, ``[crawl].parallel`` at a time; outcomes in the targets' order."""
+    ids = sync_config(config)
+
+    def one(target: CrawlTarget) -> CrawlOutcome:
+        source_id = ids[target.business.name, target.source.kind, target.source.url]
+        return run_crawl(config, target, source_id=source_id, on_start=on_start)
+
+    with ThreadPoolExecutor(max_workers=config.crawl.parallel) as pool:
+        return list(pool.map(one, targets))

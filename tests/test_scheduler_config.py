@@ -1,0 +1,191 @@
+"""ladder.toml: found where documented, validated with messages that name the file, key and fix."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from scheduler.config import (
+    Config,
+    ConfigError,
+    CrawlConfig,
+    ScheduleConfig,
+    SmtpConfig,
+    dump_config,
+    find_config,
+    load_config,
+)
+
+ROOT = Path(__file__).parent.parent
+EXAMPLE = ROOT / "ladder.example.toml"
+
+VALID = """
+[business]
+name = "Mộc"
+[[business.sources]]
+kind = "schemaorg"
+url = "https://moc.example/reviews"
+
+[[competitors]]
+name = "A"
+[[competitors]]
+name = "B"
+[[competitors]]
+name = "C"
+[[competitors.sources]]
+kind = "schemaorg"
+url = "https://c.example/reviews"
+
+[crawl]
+contact = "ops@moc.example"
+"""
+
+
+def load(tmp_path: Path, text: str, **environ: str) -> Config:
+    path = tmp_path / "ladder.toml"
+    path.write_text(text, encoding="utf-8")
+    return load_config(path, environ=environ)
+
+
+def error(tmp_path: Path, text: str) -> str:
+    with pytest.raises(ConfigError) as caught:
+        load(tmp_path, text)
+    return str(caught.value)
+
+
+def test_a_valid_file_is_resolved_with_defaults(tmp_path: Path) -> None:
+    config = load(tmp_path, VALID)
+    assert config.business.name == "Mộc"
+    assert config.business.is_self
+    assert [c.name for c in config.competitors] == ["A", "B", "C"]
+    assert config.competitors[2].sources[0].url == "https://c.example/reviews"
+    assert config.database == tmp_path / "ladder.db"  # relative to the file, not the cwd
+    assert config.crawl.delay == 2.0
+    assert config.crawl.obey_robots
+    assert config.schedule.timezone == "Asia/Ho_Chi_Minh"
+    assert config.report.language == "vi"
+
+
+@pytest.mark.parametrize(
+    ("change", "where", "fix"),
+    [
+        (
+            ('url = "https://c.example/reviews"', 'url = "htp://c.example"'),
+            "[competitors][2].sources[0].url",
+            'e.g. "https://example.com/reviews"',
+        ),
+        (
+            ('kind = "schemaorg"', 'kind = "yelp"'),
+            "[business].sources[0].kind",
+            "use one of: schemaorg",
+        ),
+        (('contact = "ops@moc.example"', 'contact = "me"'), "[crawl].contact", "email address"),
+        (
+            ('contact = "ops@moc.example"', 'contact = "a@b.co"\ndelya = 3'),
+            "[crawl].delya",
+            "did you mean 'delay'",
+        ),
+        (
+            ('contact = "ops@moc.example"', 'contact = "a@b.co"\ndelay = -1'),
+            "[crawl].delay",
+            "0 or more",
+        ),
+        (
+            ('contact = "ops@moc.example"', 'contact = "a@b.co"\nparallel = 0'),
+            "[crawl].parallel",
+            "more than 0",
+        ),
+        (
+            ('contact = "ops@moc.example"', 'contact = "a@b.co"\nretries = "3"'),
+            "[crawl].retries",
+            "whole number",
+        ),
+        (('name = "B"', 'name = "A"'), "[competitors][1].name", "names must differ"),
+        (('name = "Mộc"', 'name = "  "'), "[business].name", "must not be empty"),
+        (
+            ('url = "https://moc.example/reviews"', 'url = "https://moc.example/r"\nnext = 3'),
+            "[business].sources[0].next",
+            "is not a string",
+        ),
+    ],
+)
+def test_errors_name_the_file_the_key_and_the_fix(
+    tmp_path: Path, change: tuple[str, str], where: str, fix: str
+) -> None:
+    message = error(tmp_path, VALID.replace(*change, 1))
+    assert message.startswith(f"{tmp_path / 'ladder.toml'}: {where}: ")
+    assert fix in message
+
+
+@pytest.mark.parametrize(
+    ("extra", "where", "fix"),
+    [
+        ('[schedule]\ntimezone = "Saigon"', "[schedule].timezone", "Asia/Ho_Chi_Minh"),
+        ('[schedule]\ncrawl = "every day"', "[schedule].crawl", "minute hour day month weekday"),
+        ('[report]\nlanguage = "fr"', "[report].language", '"vi" or "en"'),
+        ('[report]\nrecipients = ["boss"]', "[report].recipients[0]", "not an email address"),
+        ('[report.smtp]\nsecurity = "tls"', "[report.smtp].security", "starttls, ssl, none"),
+        ("[report.smtp]\nport = 70000", "[report.smtp].port", "1–65535"),
+        ('[report.smtp]\npassword = "hunter2"', "[report.smtp].password", "LADDER_SMTP_PASSWORD"),
+    ],
+)
+def test_errors_in_later_tables(tmp_path: Path, extra: str, where: str, fix: str) -> None:
+    message = error(tmp_path, VALID + "\n" + extra + "\n")
+    assert f": {where}: " in message
+    assert fix in message
+
+
+def test_missing_required_tables(tmp_path: Path) -> None:
+    assert "[business]: required" in error(tmp_path, '[crawl]\ncontact = "a@b.co"\n')
+    assert "[crawl]: required" in error(tmp_path, '[business]\nname = "x"\n')
+
+
+def test_broken_toml_and_missing_files(tmp_path: Path) -> None:
+    assert "not valid TOML" in error(tmp_path, "[business\nname = 1")
+    with pytest.raises(ConfigError, match="run `ladder init`"):
+        load_config(tmp_path / "nowhere.toml", environ={})
+
+
+def test_where_the_config_is_found(tmp_path: Path) -> None:
+    assert find_config(None, environ={}) == Path("ladder.toml")
+    assert find_config(None, environ={"LADDER_CONFIG": "/etc/ladder.toml"}) == Path(
+        "/etc/ladder.toml"
+    )
+    assert find_config("mine.toml", environ={"LADDER_CONFIG": "/etc/ladder.toml"}) == Path(
+        "mine.toml"
+    )
+
+
+def test_the_password_comes_only_from_the_environment_and_is_never_shown(tmp_path: Path) -> None:
+    config = load(tmp_path, VALID, LADDER_SMTP_PASSWORD="s3cret-value")
+    assert config.report.smtp.password == "s3cret-value"
+    assert "s3cret-value" not in repr(config)
+    dumped = dump_config(config)
+    assert "s3cret-value" not in dumped
+    assert "from LADDER_SMTP_PASSWORD" in dumped
+
+
+def test_the_dump_is_a_config_that_loads_to_the_same_values(tmp_path: Path) -> None:
+    config = load(tmp_path, VALID)
+    again = load(tmp_path, dump_config(config).replace('password = "(not set)"\n', ""))
+    assert dataclasses.replace(again, path=config.path) == config
+
+
+def test_the_example_config_loads(tmp_path: Path) -> None:
+    config = load_config(EXAMPLE, environ={})
+    assert config.business.sources
+    assert config.competitors
+
+
+@pytest.mark.parametrize("settings", [CrawlConfig, ScheduleConfig, SmtpConfig])
+def test_the_example_documents_every_key(settings: type) -> None:
+    text = EXAMPLE.read_text(encoding="utf-8")
+    for field in dataclasses.fields(settings):
+        if field.name == "password":
+            assert "LADDER_SMTP_PASSWORD" in text
+            continue
+        assert f"\n{field.name} = " in text, (
+            f"{settings.__name__}.{field.name} missing from the example"
+        )

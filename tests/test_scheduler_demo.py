@@ -1,0 +1,58 @@
+"""`ladder demo`: the demo world served on 127.0.0.1, crawled into a real database, idempotent."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import UTC, datetime
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from db import open_db
+from scheduler.cli import cli
+from scheduler.demo.launch import demo_pages, demo_port
+from scheduler.demo.sites import STYLES, demo_sites
+from scheduler.demo.world import build_world
+
+
+def test_demo_crawls_every_business_and_a_rerun_adds_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    first = CliRunner().invoke(cli, ["demo", "--out", str(out)], catch_exceptions=False)
+    assert first.exit_code == 0, first.output
+    assert "Businesses" in first.output
+    with contextlib.closing(open_db(out / "ladder.db")) as db:
+        businesses = db.execute("SELECT count(*), sum(is_self) FROM businesses").fetchone()
+        languages = dict(db.execute("SELECT lang, count(*) FROM reviews GROUP BY lang").fetchall())
+        total = db["reviews"].count
+        replies = db.execute(
+            "SELECT count(*) FROM reviews WHERE reply_body IS NOT NULL"
+        ).fetchone()[0]
+        unhealthy = db.execute("SELECT count(*) FROM crawl_runs WHERE ok = 0").fetchone()[0]
+    assert businesses == (5, 1)
+    assert total >= 1000
+    assert languages.get("vi", 0) >= 300
+    assert languages.get("en", 0) >= 300
+    assert replies > 0
+    assert unhealthy == 0
+    port = demo_port(out)
+    assert port > 0
+
+    second = CliRunner().invoke(cli, ["demo", "--out", str(out)], catch_exceptions=False)
+    assert second.exit_code == 0, second.output
+    assert "(0 new in this run)" in second.output
+    with contextlib.closing(open_db(out / "ladder.db")) as db:
+        assert db["reviews"].count == total
+        assert db["sources"].count == 5  # the same port, so the same source URLs
+
+
+def test_demo_sites_use_every_markup_style_and_paginate() -> None:
+    sites = demo_sites(build_world(datetime(2026, 11, 24, tzinfo=UTC)))
+    assert {site.style for site in sites} == set(STYLES)
+    pages = demo_pages(sites)
+    for site in sites:
+        count = sum(1 for path in pages if path.startswith(site.path))
+        assert count * 20 >= len(site.business.reviews) > (count - 1) * 20
+    texts = [page.payload().decode() for page in pages.values()]
+    assert all(
+        "<script>" not in text.replace('<script type="application/ld+json">', "") for text in texts
+    )
