@@ -82,7 +82,7 @@ class StorePipeline(_PagePipeline):
         spider = self.spider
         business_id = spider.writer.business_id
         for review in item.reviews:
-            row = review.__dict__.copy()
+            row = dict(vars(review))
             row["business_id"] = business_id
             row["source_id"] = spider.source_id
             self.rows.append(row)

@@ -6,26 +6,17 @@ Nothing is stored.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import fields
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 from urllib.parse import urlparse
 
 from crawler.extract import extract
+from crawler.items import Review
 from crawler.normalize import Dropped, SourceContext, normalize_aggregate, normalize_review
 
-REVIEW_FIELDS = (
-    "native_id",
-    "rating",
-    "rating_raw",
-    "rating_scale",
-    "title",
-    "body",
-    "lang",
-    "published_at",
-    "reply_body",
-    "replied_at",
-    "url",
-)
+#: What ``ladder extract`` shows of a review: everything stored but the identity hashes.
+REVIEW_FIELDS = tuple(f.name for f in fields(Review) if f.name not in ("review_key", "author_hash"))
 
 
 def preview_page(

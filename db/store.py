@@ -17,24 +17,6 @@ from typing import Any
 
 from sqlite_utils import Database
 
-#: Columns a review row may carry, in table order (``first_seen_at``/``last_seen_at`` are the writer's).
-REVIEW_FIELDS = (
-    "review_key",
-    "business_id",
-    "source_id",
-    "native_id",
-    "rating",
-    "rating_raw",
-    "rating_scale",
-    "title",
-    "body",
-    "lang",
-    "author_hash",
-    "published_at",
-    "reply_body",
-    "replied_at",
-    "url",
-)
 #: A review whose content fields change (an edit, a late owner reply) is updated in place.
 CONTENT_FIELDS = (
     "rating",
@@ -48,6 +30,8 @@ CONTENT_FIELDS = (
     "reply_body",
     "replied_at",
 )
+#: Columns a review row may carry (``first_seen_at``/``last_seen_at`` are the writer's).
+REVIEW_FIELDS = ("review_key", "business_id", "source_id", "native_id", *CONTENT_FIELDS, "url")
 
 
 def utc_iso(moment: datetime | None = None) -> str:

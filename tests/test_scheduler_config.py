@@ -189,3 +189,16 @@ def test_the_example_documents_every_key(settings: type) -> None:
         assert f"\n{field.name} = " in text, (
             f"{settings.__name__}.{field.name} missing from the example"
         )
+
+
+@pytest.mark.parametrize("settings", [CrawlConfig, ScheduleConfig, SmtpConfig])
+def test_the_configuration_page_documents_every_key(settings: type) -> None:
+    text = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    for field in dataclasses.fields(settings):
+        name = "smtp.user" if field.name == "user" else field.name
+        if field.name == "password":
+            assert "LADDER_SMTP_PASSWORD" in text
+            continue
+        if settings is SmtpConfig:
+            name = f"smtp.{field.name}"
+        assert f"| `{name}` |" in text, f"docs/configuration.md lacks {name}"

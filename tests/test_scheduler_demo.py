@@ -33,16 +33,19 @@ def test_demo_crawls_every_business_and_a_rerun_adds_nothing(tmp_path: Path) -> 
     assert languages.get("vi", 0) >= 300
     assert languages.get("en", 0) >= 300
     assert replies > 0
-    assert unhealthy == 0
+    assert unhealthy == 0, first.output
     port = demo_port(out)
     assert port > 0
 
     second = CliRunner().invoke(cli, ["demo", "--out", str(out)], catch_exceptions=False)
     assert second.exit_code == 0, second.output
-    assert "(0 new in this run)" in second.output
+    assert "(0 new in this run)" in second.output, second.output
     with contextlib.closing(open_db(out / "ladder.db")) as db:
         assert db["reviews"].count == total
-        assert db["sources"].count == 5  # the same port, so the same source URLs
+        runs = db.execute("SELECT reviews_new, reviews_changed FROM crawl_runs WHERE id > 5")
+        assert runs.fetchall() == [(0, 0)] * 5
+        sources = [row["url"] for row in db["sources"].rows]
+    assert len(sources) == 5, sources  # the same port, so the same source URLs
 
 
 def test_demo_sites_use_every_markup_style_and_paginate() -> None:
