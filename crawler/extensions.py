@@ -81,6 +81,13 @@ def assess_run(
         )
     if figures["errors"]:
         return False, f"{figures['errors']} request(s) failed after retries; see the log"
+    if stats.get("ladder/reviews_unsaved"):
+        return False, (
+            f"could not store {stats['ladder/reviews_unsaved']} reviews (database error); "
+            "see the log; the next crawl reads them again"
+        )
+    if stats.get("log_count/ERROR"):
+        return False, f"{stats['log_count/ERROR']} error(s) in the log; see it"
     return True, f"read {parsed} reviews on {pages} pages"
 
 

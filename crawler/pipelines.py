@@ -7,6 +7,7 @@ Every dropped review is counted under ``ladder/dropped/<reason>``; the store wri
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import Any, Self
 
 from scrapy.crawler import Crawler
@@ -112,8 +113,14 @@ class StorePipeline(_PagePipeline):
     def flush(self) -> None:
         if not self.rows:
             return
-        counts = self.spider.writer.write(self.rows)
-        self.rows = []
+        rows, self.rows = self.rows, []
+        try:
+            counts = self.spider.writer.write(rows)
+        except sqlite3.Error as error:  # the pages are fetched again by the next crawl
+            self.inc("ladder/store_errors")
+            self.inc("ladder/reviews_unsaved", len(rows))
+            logger.error("could not store %d reviews: %s", len(rows), error)
+            return
         self.inc("ladder/reviews_new", counts.new)
         self.inc("ladder/reviews_changed", counts.changed)
         self.inc("ladder/reviews_unchanged", counts.unchanged)

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from sqlite_utils import Database, Migrations
 
+from db.transaction import write_transaction
+
 migrations = Migrations("ladder")
 
 
@@ -30,13 +32,8 @@ def apply_migrations(db: Database, path: Path | str = "database") -> None:
         )
     if not migrations.pending(db):
         return
-    db.execute("BEGIN IMMEDIATE")
-    try:
+    with write_transaction(db):  # a second process opening a new database waits here
         migrations.apply(db)
-    except BaseException:
-        db.rollback()
-        raise
-    db.commit()
 
 
 # The review text as indexed for full-text search: unicode61 with remove_diacritics 2 folds

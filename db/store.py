@@ -17,6 +17,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from db.transaction import write_transaction
+
 #: A review whose content fields change (an edit, a late owner reply) is updated in place.
 CONTENT_FIELDS = (
     "rating",
@@ -56,7 +58,7 @@ def sync_business(
     ``is_self=None`` leaves the flag as it is (a new business is a competitor). Only one business is
     ever ``is_self``.
     """
-    with db.atomic():
+    with write_transaction(db):
         if is_self:
             db.execute("UPDATE businesses SET is_self = 0 WHERE is_self = 1 AND name != ?", [name])
         db.execute(
@@ -74,7 +76,7 @@ def sync_source(
     db: Database, business_id: int, kind: str, url: str, *, now: datetime | None = None
 ) -> int:
     """Ensure a source exists; return its id."""
-    with db.atomic():
+    with write_transaction(db):
         db.execute(
             "INSERT INTO sources (business_id, kind, url, created_at) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (business_id, kind, url) DO NOTHING",
@@ -96,7 +98,7 @@ def start_crawl_run(
     now: datetime | None = None,
 ) -> int:
     """Record that a crawl has started; the row is completed by :func:`update_crawl_run`."""
-    with db.atomic():
+    with write_transaction(db):
         cursor = db.execute(
             "INSERT INTO crawl_runs (source_id, spider, started_at, log_path) VALUES (?, ?, ?, ?)",
             [source_id, spider, utc_iso(now), log_path],
@@ -134,7 +136,7 @@ def update_crawl_run(db: Database, run_id: int, **fields: Any) -> None:
         k: json.dumps(v, sort_keys=True) if isinstance(v, dict) else v for k, v in fields.items()
     }
     assignments = ", ".join(f"{column} = ?" for column in values)
-    with db.atomic():
+    with write_transaction(db):
         db.execute(
             f"UPDATE crawl_runs SET {assignments} WHERE id = ?",  # noqa: S608 - columns whitelisted
             [*values.values(), run_id],
@@ -153,7 +155,7 @@ def record_aggregate(
     now: datetime | None = None,
 ) -> None:
     """Keep what a source says about itself (e.g. "4.2 from 250 reviews") at this crawl."""
-    with db.atomic():
+    with write_transaction(db):
         db.execute(
             "INSERT INTO aggregate_ratings (source_id, run_id, observed_at, rating, rating_raw, "
             "rating_scale, review_count) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -247,7 +249,7 @@ class ReviewWriter:
         self, upserts: dict[str, tuple[Any, ...]], touches: dict[str, tuple[str, str]]
     ) -> list[str]:
         try:
-            with self.db.atomic():
+            with write_transaction(self.db):
                 self.db.conn.executemany(_UPSERT, upserts.values())
                 self.db.conn.executemany(_TOUCH, touches.values())
         except sqlite3.IntegrityError:
@@ -255,7 +257,7 @@ class ReviewWriter:
         else:
             return []
         rejected = []
-        with self.db.atomic():
+        with write_transaction(self.db):
             for key, values in upserts.items():
                 try:
                     self.db.execute(_UPSERT, values)

@@ -12,7 +12,14 @@ from sqlite_utils import Database
 
 from db import DatabaseError, open_db
 from db.queries import business_summaries, count_reviews, search_reviews
-from db.store import ReviewWriter, author_salt, sync_business, sync_source
+from db.store import (
+    ReviewWriter,
+    author_salt,
+    start_crawl_run,
+    sync_business,
+    sync_source,
+    update_crawl_run,
+)
 
 
 def _row(key: str, business_id: int, source_id: int, **fields: Any) -> dict[str, Any]:
@@ -228,3 +235,29 @@ def test_invalid_rows_cannot_be_inserted_by_hand(db: Database, source: tuple[int
             "content_hash, first_seen_at, last_seen_at) VALUES ('x', ?, ?, 0.5, '2026', 'h', 'a', 'a')",
             [business_id, source_id],
         )
+
+
+def _write_batches(path: str, name: str) -> int:
+    """One crawl's writes: progress updates between batches, as a real crawl does."""
+    with open_db(path) as database:
+        business_id = sync_business(database, name)
+        source_id = sync_source(database, business_id, "schemaorg", f"https://{name}.example/r")
+        run_id = start_crawl_run(database, source_id, "schemaorg")
+        writer = ReviewWriter(database, source_id)
+        for batch in range(60):
+            update_crawl_run(database, run_id, pages=batch)
+            rows = [_row(f"{name}-{batch}-{i}", business_id, source_id) for i in range(20)]
+            writer.write(rows)
+    return 60 * 20
+
+
+def test_crawls_writing_side_by_side_wait_for_each_other(tmp_path: Path) -> None:
+    """A write that starts while another process writes waits for it instead of failing with
+    "database is locked" (a deferred BEGIN failed so in about half of such runs)."""
+    path = str(tmp_path / "ladder.db")
+    open_db(path).close()
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(4) as pool:
+        written = pool.starmap(_write_batches, [(path, f"shop{n}") for n in range(4)])
+    with open_db(path) as database:
+        assert database["reviews"].count == sum(written) == 4 * 60 * 20
