@@ -17,6 +17,8 @@ import re
 import signal
 import subprocess
 import sys
+import threading
+import time
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -167,11 +169,12 @@ def run_crawl(
     *,
     source_id: int | None = None,
     on_start: Callable[[CrawlTarget, int], None] | None = None,
+    cancel: threading.Event | None = None,
 ) -> CrawlOutcome:
     """Crawl one source in a subprocess and return its ``crawl_runs`` row.
 
     Never raises for a crawl that fails: the failure is recorded in the row (``ok = 0`` and
-    ``health`` saying why) and the outcome says so.
+    ``health`` saying why) and the outcome says so. Setting ``cancel`` stops the crawl.
     """
     if source_id is None:
         source_id = sync_config(config)[target.business.name, target.source.kind, target.source.url]
@@ -188,18 +191,17 @@ def run_crawl(
             run_id = start_crawl_run(db, source_id, target.source.kind, log_path=str(log_path))
         if on_start is not None:
             on_start(target, run_id)
-        returncode, timed_out = _run_subprocess(
-            config, crawl_command(config, target, run_id), log_path
-        )
+        command = crawl_command(config, target, run_id)
+        returncode, stopped = _run_subprocess(config, command, log_path, cancel)
         with contextlib.closing(open_db(config.database)) as db:
             run = crawl_run(db, run_id)
-            if timed_out or run.finished_at is None:  # killed, or died before recording its end
-                reason = "timeout" if timed_out else f"exit code {returncode}"
-                health = (
-                    f"stopped after {config.crawl.source_timeout:g} s (crawl.source_timeout)"
-                    if timed_out
-                    else f"the crawl process failed ({reason}); see {log_path}"
-                )
+            if stopped or run.finished_at is None:  # killed, or died before recording its end
+                reason = stopped or f"exit code {returncode}"
+                health = {
+                    "timeout": f"stopped after {config.crawl.source_timeout:g} s "
+                    "([crawl].source_timeout)",
+                    "interrupted": "stopped before the end: the crawl was interrupted",
+                }.get(reason, f"the crawl process failed ({reason}); see {log_path}")
                 update_crawl_run(
                     db, run_id, finished_at=utc_iso(), finish_reason=reason, ok=0, health=health
                 )
@@ -207,8 +209,12 @@ def run_crawl(
     return CrawlOutcome(target, run)
 
 
-def _run_subprocess(config: Config, command: list[str], log_path: Path) -> tuple[int, bool]:
+def _run_subprocess(
+    config: Config, command: list[str], log_path: Path, cancel: threading.Event | None
+) -> tuple[int, str | None]:
+    """``(exit code, None)``, or ``(exit code, "timeout" | "interrupted")`` when it was stopped."""
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings", "PYTHONUNBUFFERED": "1"}
+    deadline = time.monotonic() + config.crawl.source_timeout
     with log_path.open("ab") as log:
         process = subprocess.Popen(  # noqa: S603 - our own interpreter, no shell
             command,
@@ -219,11 +225,19 @@ def _run_subprocess(config: Config, command: list[str], log_path: Path) -> tuple
             start_new_session=True,
         )
         try:
-            return process.wait(timeout=config.crawl.source_timeout), False
-        except subprocess.TimeoutExpired:
-            _kill_group(process)
-            return process.returncode, True
-        except BaseException:  # KeyboardInterrupt: do not leave the crawl running
+            while True:
+                try:
+                    return process.wait(timeout=0.5), None
+                except subprocess.TimeoutExpired:
+                    if cancel is not None and cancel.is_set():
+                        stopped = "interrupted"
+                    elif time.monotonic() >= deadline:
+                        stopped = "timeout"
+                    else:
+                        continue
+                    _kill_group(process)
+                    return process.returncode, stopped
+        except BaseException:  # KeyboardInterrupt in this thread: do not leave the crawl running
             _kill_group(process)
             raise
 
@@ -250,10 +264,18 @@ def crawl_sources(
 ) -> list[CrawlOutcome]:
     """Crawl several sources, ``[crawl].parallel`` at a time; outcomes in the targets' order."""
     ids = sync_config(config)
+    cancel = threading.Event()
 
     def one(target: CrawlTarget) -> CrawlOutcome:
         source_id = ids[target.business.name, target.source.kind, target.source.url]
-        return run_crawl(config, target, source_id=source_id, on_start=on_start)
+        return run_crawl(config, target, source_id=source_id, on_start=on_start, cancel=cancel)
 
     with ThreadPoolExecutor(max_workers=config.crawl.parallel) as pool:
-        return list(pool.map(one, targets))
+        futures = [pool.submit(one, target) for target in targets]
+        try:
+            return [future.result() for future in futures]
+        except BaseException:  # Ctrl-C: stop the running crawls, start no more
+            cancel.set()
+            for future in futures:
+                future.cancel()
+            raise

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -191,3 +195,24 @@ def test_crawl_run_row_is_readable_by_id(tmp_path: Path, server: FixtureServer) 
         assert crawl_run(db, run.id) == run
         aggregate = db.execute("SELECT count(*) FROM aggregate_ratings WHERE run_id = ?", [run.id])
         assert aggregate.fetchone()[0] == 0  # the test page has no AggregateRating
+
+
+def test_interrupting_ladder_crawl_stops_its_crawls(tmp_path: Path, server: FixtureServer) -> None:
+    server.add("/shop/reviews", review_page([review(1)], next_path="/shop/reviews?page=2"))
+    server.add("/shop/reviews?page=2", Page("slow", delay=60))
+    config = write_config(tmp_path, {"Test Shop": [server.url + "/shop/reviews"]})
+    command = [sys.executable, "-m", "scheduler", "--config", str(config), "crawl"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 30
+    while server.hits("/shop/reviews?page=2") == 0 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    process.send_signal(signal.SIGINT)
+    output, _ = process.communicate(timeout=30)
+    assert process.returncode == 1, output
+    with contextlib.closing(open_db(tmp_path / "ladder.db")) as db:
+        (run_id,) = [row["id"] for row in db["crawl_runs"].rows]
+        run = crawl_run(db, run_id)
+    assert (run.ok, run.finish_reason) == (False, "interrupted")
+    assert run.pid is not None
+    with pytest.raises(ProcessLookupError):
+        os.killpg(run.pid, 0)
