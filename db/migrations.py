@@ -164,3 +164,97 @@ def m001_initial(db: Database) -> None:
     db.execute(
         "INSERT INTO settings (key, value) VALUES ('author_salt', ?)", [secrets.token_hex(16)]
     )
+
+
+@migrations()
+def m002_analysis(db: Database) -> None:
+    """The ladder's results: each review's rung, and weekly positions, gaps and flags."""
+    _execute_script(
+        db,
+        """
+        CREATE TABLE review_rungs (
+            review_key TEXT PRIMARY KEY REFERENCES reviews(review_key) ON DELETE CASCADE,
+            rung INTEGER NOT NULL CHECK (rung BETWEEN 1 AND 6),
+            confidence REAL NOT NULL CHECK (confidence BETWEEN 0 AND 1),
+            conflict INTEGER NOT NULL CHECK (conflict IN (0, 1)),
+            lang TEXT,
+            evidence TEXT NOT NULL DEFAULT '[]',
+            fingerprint TEXT,
+            content_hash TEXT NOT NULL,
+            version TEXT NOT NULL,
+            classified_at TEXT NOT NULL
+        );
+        CREATE TABLE review_dimensions (
+            review_key TEXT NOT NULL REFERENCES reviews(review_key) ON DELETE CASCADE,
+            dimension TEXT NOT NULL,
+            polarity REAL NOT NULL CHECK (polarity BETWEEN -1 AND 1),
+            rung INTEGER NOT NULL CHECK (rung BETWEEN 1 AND 6),
+            PRIMARY KEY (review_key, dimension)
+        ) WITHOUT ROWID;
+        CREATE INDEX review_dimensions_dimension ON review_dimensions (dimension);
+
+        CREATE TABLE weekly_positions (
+            week TEXT NOT NULL,
+            business_id INTEGER NOT NULL REFERENCES businesses(id),
+            segment TEXT NOT NULL,
+            dimension TEXT NOT NULL,
+            reviews INTEGER NOT NULL,
+            weight REAL NOT NULL,
+            n_effective REAL NOT NULL,
+            score REAL,
+            low REAL,
+            high REAL,
+            rung_held INTEGER,
+            losing_share REAL,
+            losing_upper REAL,
+            shares TEXT NOT NULL,
+            enough INTEGER NOT NULL CHECK (enough IN (0, 1)),
+            rank INTEGER,
+            delta REAL,
+            velocity REAL,
+            version TEXT NOT NULL,
+            computed_at TEXT NOT NULL,
+            PRIMARY KEY (week, segment, dimension, business_id)
+        );
+        CREATE TABLE weekly_gaps (
+            week TEXT NOT NULL,
+            segment TEXT NOT NULL,
+            business_id INTEGER NOT NULL REFERENCES businesses(id),
+            versus TEXT NOT NULL,
+            versus_business_id INTEGER REFERENCES businesses(id),
+            dimension TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            ours REAL,
+            theirs REAL,
+            gap REAL,
+            probability REAL,
+            verdict TEXT NOT NULL CHECK (verdict IN ('behind', 'ahead', 'even')),
+            note TEXT,
+            PRIMARY KEY (week, segment, kind, dimension, versus)
+        );
+        CREATE TABLE weekly_replies (
+            week TEXT NOT NULL,
+            business_id INTEGER NOT NULL REFERENCES businesses(id),
+            reviews INTEGER NOT NULL,
+            replies INTEGER NOT NULL,
+            reply_rate REAL,
+            rate_low REAL,
+            rate_high REAL,
+            negative_reviews INTEGER NOT NULL,
+            negative_replies INTEGER NOT NULL,
+            negative_reply_rate REAL,
+            median_latency_hours REAL,
+            PRIMARY KEY (week, business_id)
+        );
+        CREATE TABLE weekly_flags (
+            week TEXT NOT NULL,
+            business_id INTEGER NOT NULL REFERENCES businesses(id),
+            day TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('flood', 'duplicates')),
+            reviews INTEGER NOT NULL,
+            expected REAL,
+            weight REAL NOT NULL,
+            PRIMARY KEY (week, business_id, day, kind)
+        );
+        """,
+    )

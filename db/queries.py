@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -105,3 +106,175 @@ def search_reviews(db: Database, query: str, *, limit: int = 20) -> list[dict[st
     )
     columns = [c[0] for c in cursor.description]
     return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+@dataclass(frozen=True)
+class ReviewText:
+    review_key: str
+    content_hash: str
+    title: str | None
+    body: str | None
+    rating: float | None
+    lang: str | None
+
+    @property
+    def text(self) -> str:
+        return ". ".join(part for part in (self.title, self.body) if part)
+
+
+def reviews_to_classify(
+    db: Database, version: str, *, batch: int = 2000
+) -> Iterator[list[ReviewText]]:
+    """Reviews with no rung yet, or one from another analysis version or an older text, in batches
+    (keyset pagination: memory stays one batch whatever the table's size)."""
+    last = ""
+    while True:
+        rows = db.execute(
+            """
+            SELECT r.review_key, r.content_hash, r.title, r.body, r.rating, r.lang
+            FROM reviews r LEFT JOIN review_rungs c ON c.review_key = r.review_key
+            WHERE r.review_key > ?
+              AND (c.review_key IS NULL OR c.version != ? OR c.content_hash != r.content_hash)
+            ORDER BY r.review_key LIMIT ?
+            """,
+            [last, version, batch],
+        ).fetchall()
+        if not rows:
+            return
+        yield [ReviewText(*row) for row in rows]
+        last = rows[-1][0]
+
+
+@dataclass(frozen=True)
+class Business:
+    id: int
+    name: str
+    is_self: bool
+
+
+def businesses(db: Database) -> list[Business]:
+    """Every business, ours first."""
+    rows = db.execute("SELECT id, name, is_self FROM businesses ORDER BY is_self DESC, name")
+    return [Business(id_, name, bool(is_self)) for id_, name, is_self in rows.fetchall()]
+
+
+def published_span(db: Database) -> tuple[str, str] | None:
+    """The oldest and newest ``published_at`` of all reviews, or None without reviews."""
+    row = db.execute("SELECT min(published_at), max(published_at) FROM reviews").fetchone()
+    return None if row[0] is None else (row[0], row[1])
+
+
+def source_kinds(db: Database) -> list[str]:
+    return [row[0] for row in db.execute("SELECT DISTINCT kind FROM sources ORDER BY kind")]
+
+
+#: Segments of reviewers or platforms that get positions of their own. "repeat": reviewers who
+#: reviewed the same business at least twice (the returning customers); "source:KIND": one
+#: platform's reviews.
+SEGMENT_SQL = {
+    "all": "1",
+    "repeat": "(r.business_id, r.author_hash) IN (SELECT business_id, author_hash FROM temp.repeat_authors)",
+}
+
+
+def prepare_segments(db: Database) -> None:
+    """Build what segment filters need, once per analysis (a temporary table)."""
+    db.execute("DROP TABLE IF EXISTS temp.repeat_authors")
+    db.execute(
+        "CREATE TEMP TABLE repeat_authors AS SELECT business_id, author_hash FROM reviews "
+        "WHERE author_hash IS NOT NULL GROUP BY business_id, author_hash HAVING count(*) >= 2"
+    )
+
+
+def segment_filter(segment: str) -> tuple[str, dict[str, Any]]:
+    """SQL over ``reviews r`` / ``sources s`` selecting a segment, with its named parameters."""
+    if segment in SEGMENT_SQL:
+        return SEGMENT_SQL[segment], {}
+    if segment.startswith("source:"):
+        return "s.kind = :segment_kind", {"segment_kind": segment.removeprefix("source:")}
+    raise KeyError(f"unknown segment {segment!r}")
+
+
+@dataclass(frozen=True)
+class RungCount:
+    """Reviews of one business, on one day of a week, on one rung (overall or for a dimension).
+
+    ``weight`` counts each review once, except reviews sharing a text fingerprint with two or more
+    others in the same business and week: such a cluster counts as one review in all.
+    """
+
+    business_id: int
+    dimension: str
+    day: int
+    rung: int
+    reviews: int
+    weight: float
+    weight_sq: float
+    duplicates: int
+
+
+def rung_counts(db: Database, start: str, end: str, segment: str = "all") -> list[RungCount]:
+    """Rung counts of reviews published in ``[start, end)`` (UTC ISO), by business, dimension
+    ("overall" or a SERVQUAL dimension), day since ``start`` (0–6) and rung."""
+    where, parameters = segment_filter(segment)
+    cursor = db.execute(
+        f"""
+        WITH week AS (
+            SELECT r.review_key, r.business_id, c.rung,
+                   CAST(julianday(r.published_at) - julianday(:start) AS INTEGER) AS day,
+                   CASE WHEN c.fingerprint IS NULL THEN 1 ELSE count(*) OVER (
+                       PARTITION BY r.business_id, c.fingerprint) END AS copies
+            FROM reviews r
+            JOIN review_rungs c ON c.review_key = r.review_key
+            JOIN sources s ON s.id = r.source_id
+            WHERE r.published_at >= :start AND r.published_at < :end AND {where}
+        ),
+        weighted AS (
+            SELECT *, CASE WHEN copies >= 3 THEN 1.0 / copies ELSE 1.0 END AS w FROM week
+        )
+        SELECT business_id, 'overall', day, rung, count(*), sum(w), sum(w * w),
+               sum(copies >= 3)
+        FROM weighted GROUP BY business_id, day, rung
+        UNION ALL
+        SELECT w.business_id, d.dimension, w.day, d.rung, count(*), sum(w.w), sum(w.w * w.w),
+               sum(w.copies >= 3)
+        FROM weighted w JOIN review_dimensions d ON d.review_key = w.review_key
+        GROUP BY w.business_id, d.dimension, w.day, d.rung
+        """,  # noqa: S608 - the filter comes from SEGMENT_SQL, values are bound
+        {"start": start, "end": end, **parameters},
+    )
+    return [RungCount(*row) for row in cursor.fetchall()]
+
+
+@dataclass(frozen=True)
+class ReplyStats:
+    business_id: int
+    reviews: int
+    replies: int
+    negative_reviews: int
+    negative_replies: int
+    latencies_hours: list[float]
+
+
+def reply_stats(db: Database, start: str, end: str) -> list[ReplyStats]:
+    """Owner replies to reviews published in ``[start, end)``: rate, on 1–2★ or rung ≤ 2, latency."""
+    stats: dict[int, list[Any]] = {}
+    cursor = db.execute(
+        """
+        SELECT r.business_id, r.reply_body IS NOT NULL,
+               coalesce(r.rating <= 2, 0) OR coalesce(c.rung <= 2, 0),
+               (julianday(r.replied_at) - julianday(r.published_at)) * 24
+        FROM reviews r LEFT JOIN review_rungs c ON c.review_key = r.review_key
+        WHERE r.published_at >= ? AND r.published_at < ?
+        """,
+        [start, end],
+    )
+    for business_id, replied, negative, latency in cursor:
+        entry = stats.setdefault(business_id, [0, 0, 0, 0, []])
+        entry[0] += 1
+        entry[1] += replied
+        entry[2] += negative
+        entry[3] += replied and negative
+        if replied and latency is not None and latency >= 0:
+            entry[4].append(latency)
+    return [ReplyStats(business_id, *values) for business_id, values in sorted(stats.items())]

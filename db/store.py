@@ -265,3 +265,64 @@ class ReviewWriter:
                     rejected.append(key)
             self.db.conn.executemany(_TOUCH, touches.values())
         return rejected
+
+
+_RUNG_COLUMNS = (
+    "review_key",
+    "rung",
+    "confidence",
+    "conflict",
+    "lang",
+    "evidence",
+    "fingerprint",
+    "content_hash",
+    "version",
+    "classified_at",
+)
+
+
+def store_classifications(
+    db: Database,
+    rungs: Iterable[Mapping[str, Any]],
+    dimensions: Iterable[tuple[str, str, float, int]],
+) -> None:
+    """Replace the stored rungs (``review_rungs`` rows) and dimension remarks
+    (``(review_key, dimension, polarity, rung)``) of a batch of reviews, in one transaction."""
+    rows = [tuple(row[c] for c in _RUNG_COLUMNS) for row in rungs]
+    columns = ", ".join(_RUNG_COLUMNS)
+    placeholders = ", ".join("?" * len(_RUNG_COLUMNS))
+    with write_transaction(db):
+        db.conn.executemany(
+            "DELETE FROM review_dimensions WHERE review_key = ?", [(row[0],) for row in rows]
+        )
+        db.conn.executemany(
+            f"INSERT OR REPLACE INTO review_rungs ({columns}) VALUES ({placeholders})",  # noqa: S608
+            rows,
+        )
+        db.conn.executemany(
+            "INSERT INTO review_dimensions (review_key, dimension, polarity, rung) VALUES (?, ?, ?, ?)",
+            dimensions,
+        )
+
+
+def replace_week(
+    db: Database, week: str, tables: Mapping[str, Iterable[Mapping[str, Any]]]
+) -> None:
+    """Replace everything stored for ``week`` in the weekly tables, in one transaction."""
+    with write_transaction(db):
+        for table, rows in tables.items():
+            if table not in _WEEKLY_TABLES:
+                raise ValueError(f"{table} is not a weekly table")
+            db.execute(f"DELETE FROM {table} WHERE week = ?", [week])  # noqa: S608 - whitelisted
+            rows = list(rows)
+            if not rows:
+                continue
+            columns = list(rows[0])
+            db.conn.executemany(
+                f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608 - whitelisted
+                f"VALUES ({', '.join('?' * len(columns))})",
+                [tuple(row[c] for c in columns) for row in rows],
+            )
+
+
+_WEEKLY_TABLES = frozenset({"weekly_positions", "weekly_gaps", "weekly_replies", "weekly_flags"})

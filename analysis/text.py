@@ -1,0 +1,150 @@
+"""Review text for cue matching, in Vietnamese and English.
+
+A review becomes a list of :class:`Token` objects. Each keeps its span in the original text (so
+evidence can be quoted exactly) and two keys:
+
+* ``canon``: lower case with Vietnamese vowel marks (â ă ê ô ơ ư đ) kept and the tone moved to the
+  end as a digit, so the old and new tone placements agree: "hoà" and "hòa" are both ``hoa2``,
+  "thuý" and "thúy" both ``thuy1``;
+* ``folded``: no marks at all and đ → d, so "khong" matches "không".
+
+A token written with marks is matched on ``canon`` (so "tê" does not match "tệ"); one written
+without marks is matched on ``folded`` (so unaccented typing still matches). Teencode is expanded
+first ("ko" → "không", "đc" → "được", "bt" → "bình thường"), and English "n't" becomes "not".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+_TONES = {"\u0300": "2", "\u0301": "1", "\u0309": "3", "\u0303": "4", "\u0323": "5"}
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
+# Teencode and chat abbreviations, folded key → expansion (in Vietnamese with marks).
+TEENCODE = {
+    "ko": "không", "k": "không", "kh": "không", "khg": "không", "kg": "không", "hong": "không",
+    "hông": "không", "hok": "không", "hem": "không", "k0": "không", "dc": "được", "đc": "được",
+    "dk": "được", "đk": "được", "j": "gì", "bt": "bình thường", "bth": "bình thường",
+    "sp": "sản phẩm", "nv": "nhân viên", "r": "rồi", "mn": "mọi người", "mng": "mọi người",
+    "vs": "với", "ns": "nói", "cx": "cũng", "cg": "cũng", "wa": "quá", "qa": "quá", "qá": "quá",
+    "wá": "quá", "bik": "biết", "bit": "biết", "ok": "ok", "oke": "ok", "okela": "ok",
+    "nhìu": "nhiều", "ntn": "như thế nào", "lm": "làm", "ng": "người", "trc": "trước",
+    "shop": "shop", "ship": "ship", "sr": "xin lỗi", "thanks": "thanks", "tks": "cảm ơn",
+    "thank": "thank", "ak": "à", "ah": "à", "z": "vậy", "v": "vậy", "nt": "nhắn tin",
+}  # fmt: skip
+# English contractions whose negation must survive tokenisation.
+_NOT = re.compile(
+    r"(?i)\b(ca|wo|do|does|did|is|are|was|were|could|would|should|have|has|had|need)n['’]t\b"
+)
+_CONTRACTION = {"ca": "can", "wo": "will"}
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    canon: str
+    folded: str
+    marked: bool  # written with Vietnamese marks
+    start: int
+    end: int
+
+
+@lru_cache(maxsize=65536)
+def word_keys(word: str) -> tuple[str, str, bool]:
+    """``(canon, folded, marked)`` of one lower-case word."""
+    decomposed = unicodedata.normalize("NFD", word)
+    tone = ""
+    kept = []
+    for char in decomposed:
+        if char in _TONES:
+            tone = _TONES[char]
+        else:
+            kept.append(char)
+    base = unicodedata.normalize("NFC", "".join(kept))
+    folded = "".join(c for c in unicodedata.normalize("NFD", base) if not unicodedata.combining(c))
+    folded = folded.replace("đ", "d")
+    marked = bool(tone) or folded != base
+    return base + tone, folded, marked
+
+
+def _expand(word: str) -> list[str]:
+    expansion = TEENCODE.get(word)
+    return expansion.split() if expansion else [word]
+
+
+def tokenize(text: str) -> list[Token]:
+    """Tokens of ``text`` with their spans; teencode expanded, English "n't" → "not"."""
+    text = unicodedata.normalize("NFC", text)
+    tokens: list[Token] = []
+    for match in _WORD.finditer(text):
+        raw = match.group().lower().replace("’", "'")
+        start, end = match.span()
+        not_match = _NOT.fullmatch(raw)
+        if not_match:
+            stem = not_match.group(1).lower()
+            words = [_CONTRACTION.get(stem, stem), "not"]
+        elif "'" in raw:
+            words = [raw.split("'", 1)[0]]  # "i'm" → "i", "we'll" → "we"
+        else:
+            words = _expand(raw)
+        for word in words:
+            canon, folded, marked = word_keys(word)
+            tokens.append(Token(canon, folded, marked, start, end))
+    return tokens
+
+
+def phrase_keys(phrase: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``(canon keys, folded keys)`` of a lexicon phrase, tokenised like review text."""
+    tokens = tokenize(phrase)
+    return tuple(t.canon for t in tokens), tuple(t.folded for t in tokens)
+
+
+def fold(text: str) -> str:
+    """Lower case without marks, đ → d, words separated by single spaces."""
+    return " ".join(token.folded for token in tokenize(text))
+
+
+# Letters that occur in Vietnamese but not in English.
+_VI_LETTERS = re.compile(
+    "[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ"
+    "ĂÂĐÊÔƠƯẠẢẤẦẨẪẬẮẰẲẴẶẸẺẼẾỀỂỄỆỈỊỌỎỐỒỔỖỘỚỜỞỠỢỤỦỨỪỬỮỰỲỴỶỸ"
+    "àáảãèéẻẽìíĩòóõùúũỳýÀÁẢÃÈÉẺẼÌÍĨÒÓÕÙÚŨỲÝ]"
+)
+_VI_FUNCTION = frozenset(
+    "khong duoc rat qua ngon nhan vien phuc vu quan mon an se lai nha hang minh moi nguoi "
+    "gia cung nhung nhieu thi la cua cho voi nay toi em anh chi lam thay hoi hon nen tot "
+    "vui ve roi nua luon hay dep sach cam on shop giao hang nhanh cham".split()
+)
+_EN_FUNCTION = frozenset(
+    "the and was were is are it this that with for not but very they we our you food "
+    "service staff place good great will would had have be of to in on at my me so "
+    "there their here back again never really just also".split()
+)
+
+
+def detect_language(text: str, tokens: list[Token] | None = None) -> str:
+    """``"vi"``, ``"en"`` or ``"mixed"``: enough to pick the lexicons; ``"en"`` when unsure."""
+    tokens = tokenize(text) if tokens is None else tokens
+    if not tokens:
+        return "en"
+    marked = len(_VI_LETTERS.findall(text))
+    vi = sum(t.folded in _VI_FUNCTION for t in tokens) + marked
+    en = sum(t.folded in _EN_FUNCTION for t in tokens)
+    if vi and en and min(vi, en) >= 3 and min(vi, en) >= 0.3 * max(vi, en):
+        return "mixed"
+    return "vi" if vi > en else "en"
+
+
+#: Texts shorter than this many words ("ngon", "great place") repeat naturally: no fingerprint.
+FINGERPRINT_MIN_WORDS = 6
+
+
+def fingerprint(text: str) -> str | None:
+    """Equal for texts that differ only in case, marks, punctuation and numbers: the same review
+    pasted many times (a flood) shares one."""
+    words = [t.folded for t in tokenize(text) if not t.folded.isdigit()]
+    if len(words) < FINGERPRINT_MIN_WORDS:
+        return None
+    return hashlib.blake2b(" ".join(words).encode(), digest_size=8).hexdigest()

@@ -1,0 +1,581 @@
+"""Weekly positions, rankings, gaps, races, reply behaviour and flood flags, stored per ISO week.
+
+The weeks are walked oldest first. Each business keeps, per segment and dimension, its
+recency-weighted rung counts; a new week multiplies them by ``0.5 ** (7 / half_life)`` and adds the
+week's reviews, each weighted by its age at the end of the week. Only one week of reviews is read
+at a time (aggregated by SQL), so memory does not grow with the number of reviews.
+
+Everything for a week is replaced in one transaction, so the tables always hold a consistent week
+and a rerun changes nothing but ``computed_at``.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Any
+
+import numpy as np
+
+from analysis.ladder import analysis_version
+from analysis.lexicon import DIMENSIONS
+from analysis.position import (
+    FloatArray,
+    Position,
+    flood_threshold,
+    position,
+    posterior,
+    recency_weight,
+    score_draws,
+    wilson_interval,
+)
+from analysis.rank import AHEAD, BEHIND, EVEN, compare, race, ranks, theil_sen, theil_sen_draws
+from db.queries import (
+    Business,
+    RungCount,
+    businesses,
+    prepare_segments,
+    published_span,
+    reply_stats,
+    rung_counts,
+    source_kinds,
+)
+from db.store import replace_week, utc_iso
+
+DIMENSION_KEYS = ("overall", *DIMENSIONS)
+#: Weeks of history computed at most (older reviews weigh next to nothing).
+MAX_WEEKS = 156
+
+
+@dataclass(frozen=True)
+class AnalysisSettings:
+    """The statistics' knobs (``[analysis]`` in ladder.toml)."""
+
+    half_life_days: float = 90.0
+    prior_strength: float = 10.0
+    min_effective_reviews: float = 5.0
+    velocity_weeks: int = 12
+    gap_threshold: float = 0.25
+    gap_probability: float = 0.9
+    race_probability: float = 0.8
+    flood_k: float = 5.0
+    reply_window_weeks: int = 12
+    draws: int = 1000
+    seed: int = 7
+
+
+def week_label(monday: date) -> str:
+    """``2026-W47``."""
+    year, week, _ = monday.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def parse_week(label: str) -> date:
+    """The Monday of ``2026-W47`` (``ValueError`` when it is not such a label)."""
+    return datetime.strptime(label + "-1", "%G-W%V-%u").date()
+
+
+def monday_of(moment: datetime, tz: tzinfo) -> date:
+    day = moment.astimezone(tz).date()
+    return day - timedelta(days=day.weekday())
+
+
+def last_complete_week(now: datetime, tz: tzinfo) -> date:
+    """The Monday of the last ISO week that has ended (in ``tz``)."""
+    return monday_of(now, tz) - timedelta(days=7)
+
+
+def week_bounds(monday: date, tz: tzinfo) -> tuple[str, str]:
+    """The week's start and end as UTC ISO timestamps (local midnights)."""
+    start = datetime.combine(monday, time(), tzinfo=tz)
+    end = datetime.combine(monday + timedelta(days=7), time(), tzinfo=tz)
+    return utc_iso(start), utc_iso(end)
+
+
+def segments_of(kinds: list[str]) -> list[str]:
+    """Every segment with positions: all reviews, repeat reviewers, and each platform when there
+    is more than one."""
+    return ["all", "repeat", *(f"source:{kind}" for kind in kinds if len(kinds) > 1)]
+
+
+@dataclass
+class _Track:
+    """One segment × dimension: every business's decayed counts."""
+
+    counts: FloatArray
+    weight: FloatArray
+    weight_sq: FloatArray
+    reviews: FloatArray
+
+    @classmethod
+    def empty(cls, size: int) -> _Track:
+        return cls(np.zeros((size, 6)), np.zeros(size), np.zeros(size), np.zeros(size))
+
+    def age(self, decay: float) -> None:
+        self.counts *= decay
+        self.weight *= decay
+        self.weight_sq *= decay * decay
+        self.reviews[:] = 0
+
+
+@dataclass(frozen=True)
+class _Standing:
+    """Every business's position in one segment and dimension this week, with its score draws."""
+
+    positions: list[Position]
+    draws: FloatArray  # businesses × draws
+
+
+@dataclass
+class WeeklySummary:
+    weeks: int = 0
+    first: str | None = None
+    last: str | None = None
+    flagged_days: int = 0
+
+
+Rows = list[dict[str, Any]]
+
+
+class _Walker:
+    """Walks the weeks oldest first, keeping what a week needs of the ones before."""
+
+    def __init__(self, db: Any, settings: AnalysisSettings, tz: tzinfo, computed_at: str) -> None:
+        self.db = db
+        self.settings = settings
+        self.tz = tz
+        self.computed_at = computed_at
+        self.businesses: list[Business] = businesses(db)
+        self.index = {b.id: i for i, b in enumerate(self.businesses)}
+        self.ours = next((i for i, b in enumerate(self.businesses) if b.is_self), None)
+        self.segments = segments_of(source_kinds(db))
+        size = len(self.businesses)
+        self.tracks = {(s, d): _Track.empty(size) for s in self.segments for d in DIMENSION_KEYS}
+        self.rng = np.random.default_rng(settings.seed)
+        self.decay = 0.5 ** (7 / settings.half_life_days)
+        ages = 7 - (np.arange(7, dtype=float) + 0.5)  # a review's age at the end of its week
+        self.day_weight = np.asarray(recency_weight(ages, settings.half_life_days))
+        self.daily: list[deque[float]] = [deque(maxlen=28) for _ in range(size)]
+        self.previous: dict[tuple[str, str, int], float] = {}
+        self.history: dict[tuple[str, int], deque[tuple[float, FloatArray]]] = {}
+        self.version = analysis_version()
+
+    def week(self, monday: date) -> dict[str, Rows]:
+        label = week_label(monday)
+        start, end = week_bounds(monday, self.tz)
+        tables: dict[str, Rows] = {
+            "weekly_positions": [],
+            "weekly_gaps": [],
+            "weekly_replies": [],
+            "weekly_flags": [],
+        }
+        multipliers = np.ones((len(self.businesses), 7))
+        for segment in self.segments:  # "all" first: its floods weigh every segment
+            counts = rung_counts(self.db, start, end, segment)
+            if segment == "all":
+                multipliers = self._floods(label, monday, counts, tables["weekly_flags"])
+            self._add(segment, counts, multipliers)
+            standings = {d: self._standing(segment, d) for d in DIMENSION_KEYS}
+            for dimension, standing in standings.items():
+                tables["weekly_positions"] += self._position_rows(
+                    label, segment, dimension, standing
+                )
+            tables["weekly_gaps"] += self._gaps(label, segment, standings)
+            tables["weekly_gaps"] += self._races(label, segment)
+        replies, reply_gaps = self._replies(label, monday)
+        tables["weekly_replies"] += replies
+        tables["weekly_gaps"] += reply_gaps
+        return tables
+
+    def _floods(self, label: str, monday: date, counts: list[RungCount], flags: Rows) -> FloatArray:
+        """Day weights: 1, or less for a day far above the business's trailing days."""
+        size = len(self.businesses)
+        daily, copies, weights = np.zeros((size, 7)), np.zeros((size, 7)), np.zeros((size, 7))
+        for row in counts:
+            if row.dimension == "overall" and 0 <= row.day < 7:
+                b = self.index[row.business_id]
+                daily[b, row.day] += row.reviews
+                copies[b, row.day] += row.duplicates
+                weights[b, row.day] += row.weight
+        multipliers = np.ones((size, 7))
+        for b, day in np.ndindex(size, 7):
+            count, history = float(daily[b, day]), self.daily[b]
+            kept = count
+            if len(history) >= 7 and count:
+                cap = flood_threshold(np.asarray(history), self.settings.flood_k)
+                if count > cap:
+                    multipliers[b, day] = cap / count
+                    kept = cap  # a flood does not raise the baseline for the next one
+                    flags.append(
+                        self._flag(label, b, monday, day, "flood", count, cap, cap / count)
+                    )
+            duplicates = float(copies[b, day])
+            if duplicates >= 3:
+                share = float(weights[b, day]) / count if count else 1.0
+                flags.append(
+                    self._flag(label, b, monday, day, "duplicates", duplicates, None, share)
+                )
+            history.append(kept)
+        return multipliers
+
+    def _flag(
+        self,
+        label: str,
+        b: int,
+        monday: date,
+        day: int,
+        kind: str,
+        reviews: float,
+        expected: float | None,
+        weight: float,
+    ) -> dict[str, Any]:
+        return {
+            "week": label,
+            "business_id": self.businesses[b].id,
+            "day": (monday + timedelta(days=day)).isoformat(),
+            "kind": kind,
+            "reviews": int(reviews),
+            "expected": None if expected is None else round(expected, 2),
+            "weight": round(weight, 4),
+        }
+
+    def _add(self, segment: str, counts: list[RungCount], multipliers: FloatArray) -> None:
+        for dimension in DIMENSION_KEYS:
+            self.tracks[segment, dimension].age(self.decay)
+        for row in counts:
+            if not 0 <= row.day < 7:
+                continue
+            b = self.index[row.business_id]
+            track = self.tracks[segment, row.dimension]
+            recency = self.day_weight[row.day] * multipliers[b, row.day]
+            track.counts[b, row.rung - 1] += row.weight * recency
+            track.weight[b] += row.weight * recency
+            track.weight_sq[b] += row.weight_sq * recency * recency
+            track.reviews[b] += row.reviews
+
+    def _standing(self, segment: str, dimension: str) -> _Standing:
+        settings = self.settings
+        track = self.tracks[segment, dimension]
+        market = track.counts.sum(axis=0)
+        prior = market / market.sum() if market.sum() > 0 else np.full(6, 1 / 6)
+        positions, draws = [], np.zeros((len(self.businesses), settings.draws))
+        for b in range(len(self.businesses)):
+            weight, weight_sq = float(track.weight[b]), float(track.weight_sq[b])
+            parameters = posterior(
+                track.counts[b], weight, weight_sq, prior, settings.prior_strength
+            )
+            draws[b] = score_draws(parameters, self.rng, settings.draws)
+            positions.append(
+                position(
+                    track.counts[b],
+                    weight,
+                    weight_sq,
+                    prior,
+                    alpha=settings.prior_strength,
+                    min_effective=settings.min_effective_reviews,
+                    draws=draws[b],
+                )
+            )
+        return _Standing(positions, draws)
+
+    def _position_rows(self, label: str, segment: str, dimension: str, standing: _Standing) -> Rows:
+        track = self.tracks[segment, dimension]
+        ranked = ranks({b: p.score for b, p in enumerate(standing.positions) if p.enough})
+        rows = []
+        for b, pos in enumerate(standing.positions):
+            business_id = self.businesses[b].id
+            previous = self.previous.get((segment, dimension, business_id))
+            velocity = None
+            if pos.enough:
+                self.previous[segment, dimension, business_id] = pos.score
+                if dimension == "overall":
+                    velocity = self._velocity(segment, b, pos, standing.draws[b])
+            rows.append(
+                {
+                    "week": label,
+                    "business_id": business_id,
+                    "segment": segment,
+                    "dimension": dimension,
+                    "reviews": int(track.reviews[b]),
+                    "weight": round(pos.weight, 4),
+                    "n_effective": round(pos.n_effective, 3),
+                    "score": round(pos.score, 4),
+                    "low": round(pos.low, 4),
+                    "high": round(pos.high, 4),
+                    "rung_held": pos.rung_held,
+                    "losing_share": round(pos.losing_share, 4),
+                    "losing_upper": round(pos.losing_upper, 4),
+                    "shares": json.dumps(pos.shares),
+                    "enough": int(pos.enough),
+                    "rank": ranked.get(b),
+                    "delta": round(pos.score - previous, 4) if pos.enough and previous else None,
+                    "velocity": velocity,
+                    "version": self.version,
+                    "computed_at": self.computed_at,
+                }
+            )
+        return rows
+
+    def _velocity(self, segment: str, b: int, pos: Position, draws: FloatArray) -> float | None:
+        """Rungs per week over the last weeks (Theil–Sen), once there are four of them."""
+        key = (segment, b)
+        history = self.history.setdefault(key, deque(maxlen=self.settings.velocity_weeks))
+        history.append((pos.score, draws))
+        if len(history) < 4:
+            return None
+        return round(theil_sen([score for score, _ in history]), 5)
+
+    def _gap_row(
+        self,
+        label: str,
+        segment: str,
+        dimension: str,
+        kind: str,
+        versus: str,
+        versus_id: int | None,
+    ) -> dict[str, Any]:
+        assert self.ours is not None
+        return {
+            "week": label,
+            "segment": segment,
+            "business_id": self.businesses[self.ours].id,
+            "versus": versus,
+            "versus_business_id": versus_id,
+            "dimension": dimension,
+            "kind": kind,
+        }
+
+    def _gaps(self, label: str, segment: str, standings: dict[str, _Standing]) -> Rows:
+        """Our score against each competitor's, their median and the best, per dimension."""
+        if self.ours is None:
+            return []
+        settings, ours, rows = self.settings, self.ours, []
+        for dimension, standing in standings.items():
+            if not standing.positions[ours].enough:
+                continue
+            rivals = [b for b, p in enumerate(standing.positions) if p.enough and b != ours]
+            if not rivals:
+                continue
+            score = {b: standing.positions[b].score for b in range(len(standing.positions))}
+            best = max(rivals, key=lambda b: score[b])
+            targets: list[tuple[str, int | None, float, FloatArray]] = [
+                (self.businesses[b].name, self.businesses[b].id, score[b], standing.draws[b])
+                for b in rivals
+            ]
+            median_draws = np.median(standing.draws[rivals], axis=0)
+            targets.append(
+                ("median", None, float(np.median([score[b] for b in rivals])), median_draws)
+            )
+            targets.append(("best", self.businesses[best].id, score[best], standing.draws[best]))
+            for versus, versus_id, theirs, their_draws in targets:
+                result = compare(
+                    score[ours],
+                    theirs,
+                    standing.draws[ours],
+                    their_draws,
+                    threshold=settings.gap_threshold,
+                    probability=settings.gap_probability,
+                )
+                rows.append(
+                    self._gap_row(label, segment, dimension, "score", versus, versus_id)
+                    | {
+                        "ours": round(result.ours, 4),
+                        "theirs": round(result.theirs, 4),
+                        "gap": round(result.gap, 4),
+                        "probability": round(max(result.p_behind, result.p_ahead), 4),
+                        "verdict": result.verdict,
+                        "note": None,
+                    }
+                )
+        return rows
+
+    def _races(self, label: str, segment: str) -> Rows:
+        """Velocity against each competitor: are we falling behind relatively?"""
+        if self.ours is None:
+            return []
+        ours = self.history.get((segment, self.ours))
+        if (
+            not ours
+            or len(ours) < 4
+            or self.previous.get((segment, "overall", self.businesses[self.ours].id)) is None
+        ):
+            return []
+        rows = []
+        for b, business in enumerate(self.businesses):
+            theirs = self.history.get((segment, b))
+            if b == self.ours or not theirs or len(theirs) < 4:
+                continue
+            weeks = min(len(ours), len(theirs))
+            our_series = np.stack([d for _, d in list(ours)[-weeks:]])
+            their_series = np.stack([d for _, d in list(theirs)[-weeks:]])
+            result = race(
+                theil_sen_draws(our_series),
+                theil_sen_draws(their_series),
+                ours[-1][0],
+                theirs[-1][0],
+                probability=self.settings.race_probability,
+            )
+            note = None
+            if result.weeks_to_one_rung is not None and result.verdict == BEHIND:
+                note = f"at these speeds {business.name} leads by a whole rung in {result.weeks_to_one_rung:.0f} weeks"
+            rows.append(
+                self._gap_row(label, segment, "overall", "velocity", business.name, business.id)
+                | {
+                    "ours": round(result.ours, 5),
+                    "theirs": round(result.theirs, 5),
+                    "gap": round(result.ours - result.theirs, 5),
+                    "probability": round(result.p_faster, 4),
+                    "verdict": result.verdict,
+                    "note": note,
+                }
+            )
+        return rows
+
+    def _replies(self, label: str, monday: date) -> tuple[Rows, Rows]:
+        """Owner replies over the trailing weeks: rate (Wilson 90%), on negative reviews, latency."""
+        window = self.settings.reply_window_weeks
+        start, _ = week_bounds(monday - timedelta(weeks=window - 1), self.tz)
+        _, end = week_bounds(monday, self.tz)
+        stats = {s.business_id: s for s in reply_stats(self.db, start, end)}
+        rows = []
+        for business_id, s in stats.items():
+            rate = s.replies / s.reviews if s.reviews else None
+            low, high = wilson_interval(rate or 0.0, s.reviews) if s.reviews else (None, None)
+            rows.append(
+                {
+                    "week": label,
+                    "business_id": business_id,
+                    "reviews": s.reviews,
+                    "replies": s.replies,
+                    "reply_rate": None if rate is None else round(rate, 4),
+                    "rate_low": None if low is None else round(low, 4),
+                    "rate_high": None if high is None else round(high, 4),
+                    "negative_reviews": s.negative_reviews,
+                    "negative_replies": s.negative_replies,
+                    "negative_reply_rate": (
+                        round(s.negative_replies / s.negative_reviews, 4)
+                        if s.negative_reviews
+                        else None
+                    ),
+                    "median_latency_hours": (
+                        round(statistics.median(s.latencies_hours), 2)
+                        if s.latencies_hours
+                        else None
+                    ),
+                }
+            )
+        return rows, self._reply_gaps(label, rows)
+
+    def _reply_gaps(self, label: str, rows: Rows) -> Rows:
+        if self.ours is None:
+            return []
+        by_id = {row["business_id"]: row for row in rows}
+        ours = by_id.get(self.businesses[self.ours].id)
+        if ours is None or not ours["reviews"]:
+            return []
+        draws = self.settings.draws
+        our_draws = self.rng.beta(ours["replies"] + 1, ours["reviews"] - ours["replies"] + 1, draws)
+        gaps = []
+        for business in self.businesses:
+            theirs = by_id.get(business.id)
+            if business.is_self or theirs is None or not theirs["reviews"]:
+                continue
+            their_draws = self.rng.beta(
+                theirs["replies"] + 1, theirs["reviews"] - theirs["replies"] + 1, draws
+            )
+            result = compare(
+                ours["reply_rate"],
+                theirs["reply_rate"],
+                our_draws,
+                their_draws,
+                threshold=REPLY_RATE_GAP,
+                probability=self.settings.gap_probability,
+            )
+            gaps.append(
+                self._gap_row(
+                    label, "all", "responsiveness", "reply_rate", business.name, business.id
+                )
+                | {
+                    "ours": ours["reply_rate"],
+                    "theirs": theirs["reply_rate"],
+                    "gap": round(result.gap, 4),
+                    "probability": round(max(result.p_behind, result.p_ahead), 4),
+                    "verdict": result.verdict,
+                    "note": None,
+                }
+            )
+            latency = _latency_verdict(ours["median_latency_hours"], theirs["median_latency_hours"])
+            if latency is not None:
+                gaps.append(
+                    self._gap_row(
+                        label, "all", "responsiveness", "reply_latency", business.name, business.id
+                    )
+                    | {
+                        "ours": ours["median_latency_hours"],
+                        "theirs": theirs["median_latency_hours"],
+                        "gap": round(
+                            ours["median_latency_hours"] - theirs["median_latency_hours"], 2
+                        ),
+                        "probability": None,
+                        "verdict": latency,
+                        "note": "median hours from review to owner reply",
+                    }
+                )
+        return gaps
+
+
+#: A reply-rate difference smaller than this (10 points) is not called a gap.
+REPLY_RATE_GAP = 0.10
+
+
+def _latency_verdict(ours: float | None, theirs: float | None) -> str | None:
+    """Slower means behind: at least twice as slow and half a day more."""
+    if ours is None or theirs is None:
+        return None
+    if ours >= 2 * theirs and ours - theirs >= 12:
+        return BEHIND
+    if theirs >= 2 * ours and theirs - ours >= 12:
+        return AHEAD
+    return EVEN
+
+
+def compute_weekly(
+    db: Any,
+    settings: AnalysisSettings,
+    tz: tzinfo,
+    *,
+    now: datetime | None = None,
+    on_week: Callable[[str], None] | None = None,
+) -> WeeklySummary:
+    """Compute and store every week from the first review to the last complete week."""
+    now = now or datetime.now(UTC)
+    summary = WeeklySummary()
+    span = published_span(db)
+    if span is None:
+        return summary
+    prepare_segments(db)
+    walker = _Walker(db, settings, tz, utc_iso(now))
+    last = last_complete_week(now, tz)
+    oldest = datetime.fromisoformat(span[0].replace("Z", "+00:00"))
+    first = max(monday_of(oldest, tz), last - timedelta(weeks=MAX_WEEKS))
+    for monday in _mondays(first, last):
+        tables = walker.week(monday)
+        replace_week(db, week_label(monday), tables)
+        summary.weeks += 1
+        summary.first = summary.first or week_label(monday)
+        summary.last = week_label(monday)
+        summary.flagged_days += sum(1 for f in tables["weekly_flags"] if f["kind"] == "flood")
+        if on_week is not None:
+            on_week(week_label(monday))
+    return summary
+
+
+def _mondays(first: date, last: date) -> Iterator[date]:
+    monday = first
+    while monday <= last:
+        yield monday
+        monday += timedelta(days=7)
