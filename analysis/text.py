@@ -69,9 +69,7 @@ def word_keys(word: str) -> tuple[str, str, bool]:
     return base + tone, folded, marked
 
 
-def _expand(word: str) -> list[str]:
-    expansion = TEENCODE.get(word)
-    return expansion.split() if expansion else [word]
+_EXPANSIONS = {code: expansion.split() for code, expansion in TEENCODE.items()}
 
 
 def tokenize(text: str) -> list[Token]:
@@ -79,16 +77,18 @@ def tokenize(text: str) -> list[Token]:
     text = unicodedata.normalize("NFC", text)
     tokens: list[Token] = []
     for match in _WORD.finditer(text):
-        raw = match.group().lower().replace("’", "'")
+        raw = match.group().lower()
         start, end = match.span()
-        not_match = _NOT.fullmatch(raw)
-        if not_match:
-            stem = not_match.group(1).lower()
-            words = [_CONTRACTION.get(stem, stem), "not"]
-        elif "'" in raw:
-            words = [raw.split("'", 1)[0]]  # "i'm" → "i", "we'll" → "we"
+        if "'" in raw or "’" in raw:
+            raw = raw.replace("’", "'")
+            not_match = _NOT.fullmatch(raw)
+            if not_match:
+                stem = not_match.group(1)
+                words = [_CONTRACTION.get(stem, stem), "not"]
+            else:
+                words = [raw.split("'", 1)[0]]  # "i'm" → "i", "we'll" → "we"
         else:
-            words = _expand(raw)
+            words = _EXPANSIONS.get(raw) or [raw]
         for word in words:
             canon, folded, marked = word_keys(word)
             tokens.append(Token(canon, folded, marked, start, end))

@@ -68,13 +68,17 @@ class Lexicon:
 
     def __init__(self, cues: Sequence[Cue]) -> None:
         self.cues = tuple(cues)
-        index: dict[str, list[Cue]] = {}
-        for cue in cues:
-            index.setdefault(cue.folded[0], []).append(cue)
-        self.index = {
-            key: tuple(sorted(entries, key=lambda c: -len(c.folded)))
-            for key, entries in index.items()
-        }
+        # Phrases by their first two words (one-word phrases by their word): a position only
+        # tries the few phrases that can start there. Longer phrases first.
+        pairs: dict[tuple[str, str], list[Cue]] = {}
+        singles: dict[str, list[Cue]] = {}
+        for cue in sorted(cues, key=lambda c: -len(c.folded)):
+            if len(cue.folded) > 1:
+                pairs.setdefault((cue.folded[0], cue.folded[1]), []).append(cue)
+            else:
+                singles.setdefault(cue.folded[0], []).append(cue)
+        self.pairs = {key: tuple(value) for key, value in pairs.items()}
+        self.singles = {key: tuple(value) for key, value in singles.items()}
 
     def find(self, tokens: Sequence[Token], *, unaccented: bool = False) -> list[Match]:
         """Every layer's longest non-overlapping phrase matches, left to right.
@@ -83,10 +87,13 @@ class Lexicon:
         """
         found: list[Match] = []
         free_from = [0] * len(LAYER_NAMES)  # per layer: the first token not yet consumed
-        index = self.index
+        pairs, singles = self.pairs, self.singles
+        none: tuple[Cue, ...] = ()
+        count = len(tokens)
         for at, token in enumerate(tokens):
-            candidates = index.get(token.folded)
-            if candidates is None:
+            following = tokens[at + 1].folded if at + 1 < count else ""
+            candidates = pairs.get((token.folded, following), none) + singles.get(token.folded, none)
+            if not candidates:
                 continue
             taken = 0  # layers already matched at this position (bit set)
             for cue in candidates:
