@@ -342,3 +342,23 @@ def classify_reviews(
         if on_batch is not None:
             on_batch(done)
     return done
+
+
+def classify_line(line: str, number: int = 0) -> dict[str, Any]:
+    """One line of ``ladder classify``: the input object with the classification added, or with
+    an ``error`` saying what is wrong with it."""
+    try:
+        item = json.loads(line)
+    except ValueError as error:
+        return {"error": f"line {number}: not JSON ({error})", "line": number}
+    if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+        return {"error": f'line {number}: expected an object with "text"', "line": number}
+    rating = item.get("rating")
+    if rating is not None and (
+        isinstance(rating, bool) or not isinstance(rating, int | float) or not 1 <= rating <= 5
+    ):
+        return {**item, "error": f"line {number}: rating must be a number from 1 to 5"}
+    lang = item.get("lang") if item.get("lang") in ("vi", "en") else None
+    result = classify(item["text"], rating, lang).as_json()
+    result.pop("lang")
+    return {**item, **result}

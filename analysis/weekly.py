@@ -11,6 +11,7 @@ and a rerun changes nothing but ``computed_at``.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import statistics
 from collections import deque
@@ -21,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from analysis.ladder import analysis_version
+from analysis.ladder import analysis_version, classify_reviews
 from analysis.lexicon import DIMENSIONS
 from analysis.position import (
     FloatArray,
@@ -41,10 +42,12 @@ from db.queries import (
     prepare_segments,
     published_span,
     reply_stats,
+    review_state,
     rung_counts,
+    setting,
     source_kinds,
 )
-from db.store import replace_week, utc_iso
+from db.store import replace_week, set_setting, utc_iso
 
 DIMENSION_KEYS = ("overall", *DIMENSIONS)
 #: Weeks of history computed at most (older reviews weigh next to nothing).
@@ -579,3 +582,46 @@ def _mondays(first: date, last: date) -> Iterator[date]:
     while monday <= last:
         yield monday
         monday += timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class AnalysisOutcome:
+    classified: int
+    weekly: WeeklySummary | None  # None: nothing had changed, the stored weeks are current
+    version: str
+
+
+def analyze(
+    db: Any,
+    settings: AnalysisSettings,
+    tz: tzinfo,
+    *,
+    now: datetime | None = None,
+    force: bool = False,
+    on_progress: Callable[[str], None] | None = None,
+) -> AnalysisOutcome:
+    """Classify new or changed reviews, then recompute the weekly tables if anything changed
+    (reviews, the analysis version, the settings, or a new week has ended)."""
+    now = now or datetime.now(UTC)
+    classified = classify_reviews(
+        db, now=now, on_batch=lambda n: on_progress and on_progress(f"classified {n} reviews")
+    )
+    state = json.dumps(
+        {
+            "version": analysis_version(),
+            "settings": dataclasses.asdict(settings),
+            "tz": str(tz),
+            "reviews": review_state(db),
+            "week": week_label(last_complete_week(now, tz)),
+        },
+        sort_keys=True,
+    )
+    if not force and not classified and setting(db, ANALYSIS_STATE) == state:
+        return AnalysisOutcome(classified, None, analysis_version())
+    summary = compute_weekly(db, settings, tz, now=now, on_week=on_progress)
+    set_setting(db, ANALYSIS_STATE, state)
+    return AnalysisOutcome(classified, summary, analysis_version())
+
+
+#: The ``settings`` key holding what the stored weeks were computed from.
+ANALYSIS_STATE = "analysis_state"

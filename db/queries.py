@@ -278,3 +278,135 @@ def reply_stats(db: Database, start: str, end: str) -> list[ReplyStats]:
         if replied and latency is not None and latency >= 0:
             entry[4].append(latency)
     return [ReplyStats(business_id, *values) for business_id, values in sorted(stats.items())]
+
+
+def setting(db: Database, key: str) -> str | None:
+    row = db.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+    return None if row is None else str(row[0])
+
+
+def review_state(db: Database) -> tuple[int, int]:
+    """``(count, highest rowid)`` of reviews: changes whenever a review is added or removed."""
+    count, highest = db.execute("SELECT count(*), coalesce(max(rowid), 0) FROM reviews").fetchone()
+    return int(count), int(highest)
+
+
+@dataclass(frozen=True)
+class PositionRow:
+    week: str
+    business_id: int
+    business: str
+    is_self: bool
+    segment: str
+    dimension: str
+    reviews: int
+    n_effective: float
+    score: float
+    low: float
+    high: float
+    rung_held: int | None
+    losing_share: float
+    losing_upper: float
+    shares: list[float]
+    enough: bool
+    rank: int | None
+    delta: float | None
+    velocity: float | None  # rungs per week
+
+
+def week_positions(
+    db: Database, week: str, segment: str = "all", dimension: str | None = "overall"
+) -> list[PositionRow]:
+    """Stored positions of one week, ranked first (then by score), ours first on a tie."""
+    where = "p.week = ? AND p.segment = ?"
+    parameters: list[Any] = [week, segment]
+    if dimension is not None:
+        where += " AND p.dimension = ?"
+        parameters.append(dimension)
+    cursor = db.execute(
+        f"""
+        SELECT p.week, p.business_id, b.name, b.is_self, p.segment, p.dimension, p.reviews,
+               p.n_effective, p.score, p.low, p.high, p.rung_held, p.losing_share, p.losing_upper,
+               p.shares, p.enough, p.rank, p.delta, p.velocity
+        FROM weekly_positions p JOIN businesses b ON b.id = p.business_id
+        WHERE {where}
+        ORDER BY p.dimension, p.rank IS NULL, p.rank, p.score DESC, b.is_self DESC
+        """,  # noqa: S608 - the where clause is built from constants
+        parameters,
+    )
+    rows = []
+    for row in cursor.fetchall():
+        values = list(row)
+        values[3] = bool(values[3])
+        values[14] = json.loads(values[14])
+        values[15] = bool(values[15])
+        rows.append(PositionRow(*values))
+    return rows
+
+
+@dataclass(frozen=True)
+class GapRow:
+    week: str
+    segment: str
+    dimension: str
+    kind: str
+    versus: str
+    versus_business_id: int | None
+    ours: float | None
+    theirs: float | None
+    gap: float | None
+    probability: float | None
+    verdict: str
+    note: str | None
+
+
+def week_gaps(db: Database, week: str, segment: str = "all") -> list[GapRow]:
+    cursor = db.execute(
+        "SELECT week, segment, dimension, kind, versus, versus_business_id, ours, theirs, gap, "
+        "probability, verdict, note FROM weekly_gaps WHERE week = ? AND segment = ? "
+        "ORDER BY kind, dimension, versus",
+        [week, segment],
+    )
+    return [GapRow(*row) for row in cursor.fetchall()]
+
+
+def analysed_weeks(db: Database, segment: str = "all") -> list[str]:
+    """Weeks with stored positions, oldest first."""
+    cursor = db.execute(
+        "SELECT DISTINCT week FROM weekly_positions WHERE segment = ? ORDER BY week", [segment]
+    )
+    return [row[0] for row in cursor]
+
+
+def analysed_segments(db: Database) -> list[str]:
+    return [row[0] for row in db.execute("SELECT DISTINCT segment FROM weekly_positions")]
+
+
+@dataclass(frozen=True)
+class EvidenceRow:
+    signal: str
+    text: str
+    rung: int
+    published_at: str
+
+
+def business_evidence(
+    db: Database, business_id: int, start: str, end: str, *, limit: int = 2000
+) -> list[EvidenceRow]:
+    """The evidence spans behind a business's reviews published in ``[start, end)``, newest
+    first (the review text itself is not returned: only the spans that decided something)."""
+    cursor = db.execute(
+        """
+        SELECT c.evidence, c.rung, r.published_at FROM reviews r
+        JOIN review_rungs c ON c.review_key = r.review_key
+        WHERE r.business_id = ? AND r.published_at >= ? AND r.published_at < ?
+        ORDER BY r.published_at DESC LIMIT ?
+        """,
+        [business_id, start, end, limit],
+    )
+    found = []
+    for evidence, rung, published_at in cursor:
+        for item in json.loads(evidence):
+            if item["text"]:
+                found.append(EvidenceRow(item["signal"], item["text"], rung, published_at))
+    return found

@@ -326,3 +326,12 @@ def replace_week(
 
 
 _WEEKLY_TABLES = frozenset({"weekly_positions", "weekly_gaps", "weekly_replies", "weekly_flags"})
+
+
+def set_setting(db: Database, key: str, value: str) -> None:
+    with write_transaction(db):
+        db.execute(
+            "INSERT INTO settings (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )

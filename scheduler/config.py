@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from analysis.weekly import AnalysisSettings
 from crawler.sources import SOURCE_KINDS, source_options
 
 DEFAULT_PATH = Path("ladder.toml")
@@ -100,6 +101,11 @@ class Config:
     crawl: CrawlConfig
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     report: ReportConfig = field(default_factory=ReportConfig)
+    analysis: AnalysisSettings = field(default_factory=AnalysisSettings)
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        return ZoneInfo(self.schedule.timezone)
 
     @property
     def businesses(self) -> tuple[BusinessConfig, ...]:
@@ -133,6 +139,8 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] = os.
 
 
 _MAY_BE_ZERO = frozenset({"delay", "backoff", "retries"})
+#: AnalysisSettings fields that are not configuration (numbers of draws, the random seed).
+_INTERNAL = frozenset({"draws", "seed"})
 _CONTACT = re.compile(r"^(?:[^@\s]+@[^@\s]+\.[^@\s]+|[^@\s]+@localhost|https?://\S+)$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 _CRON_FIELD = re.compile(r"^[\w*/,\-]+$")
@@ -180,7 +188,9 @@ class _Reader:
 
     def config(self, data: dict[str, Any]) -> Config:
         self.table(
-            data, "file", ("database", "business", "competitors", "crawl", "schedule", "report")
+            data,
+            "file",
+            ("database", "business", "competitors", "crawl", "schedule", "report", "analysis"),
         )
         database = self.table(data.get("database", {}), "[database]", ("path",))
         db_path = Path(self.value(database, "path", "[database]", str, "ladder.db")).expanduser()
@@ -208,6 +218,7 @@ class _Reader:
             crawl=self.crawl(data.get("crawl")),
             schedule=self.schedule(data.get("schedule", {})),
             report=self.report(data.get("report", {})),
+            analysis=self.analysis(data.get("analysis", {})),
         )
 
     def business(self, data: Any, where: str, *, is_self: bool) -> BusinessConfig:
@@ -275,6 +286,22 @@ class _Reader:
                 raise self.fail(f"{where}.{name}", f"{value!r} must be {bound}")
             values[name] = value
         return CrawlConfig(**values)
+
+    def analysis(self, data: Any) -> AnalysisSettings:
+        where = "[analysis]"
+        keys = tuple(k for k in AnalysisSettings.__dataclass_fields__ if k not in _INTERNAL)
+        self.table(data, where, keys)
+        defaults = AnalysisSettings()
+        values: dict[str, Any] = {}
+        for name in keys:
+            default = getattr(defaults, name)
+            value = self.value(data, name, where, type(default), default)
+            if value <= 0:
+                raise self.fail(f"{where}.{name}", f"{value!r} must be more than 0")
+            if name.endswith("probability") and value >= 1:
+                raise self.fail(f"{where}.{name}", f"{value!r} must be less than 1")
+            values[name] = value
+        return AnalysisSettings(**values)
 
     def schedule(self, data: Any) -> ScheduleConfig:
         where = "[schedule]"
@@ -365,6 +392,7 @@ def dump_config(config: Config) -> str:
         ("database", {"path": str(config.database)}),
         ("crawl", dict(vars(config.crawl))),
         ("schedule", dict(vars(config.schedule))),
+        ("analysis", {k: v for k, v in vars(config.analysis).items() if k not in _INTERNAL}),
         (
             "report",
             {

@@ -3,17 +3,40 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
 from collections.abc import Iterator, Sequence
+from datetime import timedelta
+from typing import Any
 
-from rich.console import Console
+from rich.console import Console, Group
 from rich.live import Live
 from rich.table import Table
+from sqlite_utils import Database
 
+from analysis.evaluate import Row
+from analysis.weekly import DIMENSION_KEYS, parse_week, week_bounds
 from db import open_db
-from db.queries import BusinessSummary, CrawlRun, crawl_run
+from db.queries import (
+    BusinessSummary,
+    CrawlRun,
+    business_evidence,
+    businesses,
+    crawl_run,
+    week_gaps,
+    week_positions,
+)
+from scheduler.analysis import AnalysisError
 from scheduler.config import Config
 from scheduler.jobs import CrawlOutcome, CrawlTarget
+from scheduler.standings import (
+    TEXT,
+    evidence_summary,
+    explain_table,
+    findings,
+    rank_table,
+    standings,
+)
 
 # Sentences are soft-wrapped (never broken inside a path or a number); tables fit the terminal.
 console = Console(highlight=False, soft_wrap=True)
@@ -131,3 +154,58 @@ class CrawlProgress:
             finally:
                 stop.set()
                 thread.join()
+
+
+def evaluation_table(rows: Sequence[Row], name: str) -> Table:
+    table = Table(title=f"Ladder against labels: {name}")
+    for column in ("method", "lines", "n", "exact", "within one", "macro-F1", "kappa (quadratic)"):
+        table.add_column(column, justify="left" if column in ("method", "lines") else "right")
+    for row in rows:
+        s = row.scores
+        style = "bold" if row.method.startswith("ladder") else ""
+        table.add_row(
+            row.method,
+            row.subset,
+            str(s.n),
+            f"{s.exact:.3f}",
+            f"{s.within_one:.3f}",
+            f"{s.macro_f1:.3f}",
+            f"{s.kappa:.3f}",
+            style=style,
+        )
+    return table
+
+
+def show_rank(db: Database, week: str, segment: str, language: str, *, as_json: bool) -> Any:
+    """The ranking of ``week`` as JSON text, or as a table followed by what it means for us."""
+    positions = week_positions(db, week, segment)
+    gaps = week_gaps(db, week, segment)
+    rows = standings(positions, gaps)
+    if as_json:
+        return json.dumps([row.as_json(language) for row in rows], ensure_ascii=False, indent=2)
+    flood_days = db.execute(
+        "SELECT count(*) FROM weekly_flags WHERE week = ? AND kind = 'flood'", [week]
+    ).fetchone()[0]
+    lines = findings(rows, gaps, flood_days, language=language)
+    return Group(rank_table(rows, week=week, segment=segment, language=language), *lines)
+
+
+def show_explanation(db: Database, config: Config, business: str, week: str) -> Group:
+    known = {b.name: b for b in businesses(db)}
+    if business not in known:
+        raise AnalysisError(f"no business named {business!r}; known: {', '.join(sorted(known))}")
+    target = known[business]
+    language = config.report.language
+    positions = [p for p in week_positions(db, week, "all", None) if p.business_id == target.id]
+    positions.sort(key=lambda p: DIMENSION_KEYS.index(p.dimension))
+    gaps = week_gaps(db, week, "all") if target.is_self else []
+    weeks = config.analysis.velocity_weeks
+    monday = parse_week(week)
+    start, _ = week_bounds(monday - timedelta(weeks=weeks - 1), config.timezone)
+    _, end = week_bounds(monday, config.timezone)
+    evidence = Table(title=TEXT[language]["evidence"].format(weeks=weeks), show_header=False)
+    evidence.add_column("signal")
+    evidence.add_column("spans")
+    for signal, spans in evidence_summary(business_evidence(db, target.id, start, end)):
+        evidence.add_row(signal, "; ".join(f"“{text}” ×{count}" for text, count in spans))
+    return Group(explain_table(business, positions, gaps, week=week, language=language), evidence)

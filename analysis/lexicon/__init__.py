@@ -92,7 +92,9 @@ class Lexicon:
         count = len(tokens)
         for at, token in enumerate(tokens):
             following = tokens[at + 1].folded if at + 1 < count else ""
-            candidates = pairs.get((token.folded, following), none) + singles.get(token.folded, none)
+            candidates = pairs.get((token.folded, following), none) + singles.get(
+                token.folded, none
+            )
             if not candidates:
                 continue
             taken = 0  # layers already matched at this position (bit set)
