@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format clean
+.PHONY: demo test lint format bench bench-quick clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Service Ladder needs Python 3.11 or newer: set PYTHON=/path/to/python3.11"; exit 1; }
@@ -26,9 +26,18 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# Figures, not assertions: each script prints a table and writes bench/results/<name>.json.
+bench: $(STAMP)
+	$(BIN)/python bench/classify.py
+	$(BIN)/python bench/rank.py
+
+bench-quick: $(STAMP)
+	$(BIN)/python bench/classify.py --reviews 20000 --runs 1
+	$(BIN)/python bench/rank.py --reviews 100000 --runs 1
+
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) demo-output .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) demo-output bench/data bench/results .mypy_cache .ruff_cache .pytest_cache

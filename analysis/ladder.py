@@ -321,7 +321,7 @@ def classify_reviews(
             result = classify(text, review.rating, review.lang)
             rungs.append(
                 {
-                    "review_key": review.review_key,
+                    "review_id": review.review_id,
                     "rung": result.rung,
                     "confidence": result.confidence,
                     "conflict": int(result.conflict),
@@ -334,7 +334,7 @@ def classify_reviews(
                 }
             )
             dimensions += [
-                (review.review_key, name, polarity, dimension_rung(result.rung, polarity))
+                (review.review_id, name, polarity, dimension_rung(result.rung, polarity))
                 for name, polarity in result.dimensions.items()
             ]
         store_classifications(db, rungs, dimensions)

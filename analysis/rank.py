@@ -24,7 +24,7 @@ BEHIND, AHEAD, EVEN = "behind", "ahead", "even"
 def theil_sen(values: FloatArray | list[float]) -> float:
     """The median pairwise slope of ``values`` at x = 0, 1, 2, … (per step).
 
-    >>> theil_sen([1.0, 2.0, 3.0, 40.0])
+    >>> theil_sen([1.0, 2.0, 3.0, 4.0, 40.0])  # one wild week does not move it
     1.0
     """
     ys = np.asarray(values, dtype=float)

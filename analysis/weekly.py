@@ -15,7 +15,7 @@ import dataclasses
 import json
 import statistics
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
@@ -28,15 +28,15 @@ from analysis.position import (
     FloatArray,
     Position,
     flood_threshold,
-    position,
-    posterior,
+    positions,
     recency_weight,
-    score_draws,
+    usual_day,
     wilson_interval,
 )
 from analysis.rank import AHEAD, BEHIND, EVEN, compare, race, ranks, theil_sen, theil_sen_draws
 from db.queries import (
     Business,
+    ReplyStats,
     RungCount,
     businesses,
     prepare_segments,
@@ -50,6 +50,8 @@ from db.queries import (
 from db.store import replace_week, set_setting, utc_iso
 
 DIMENSION_KEYS = ("overall", *DIMENSIONS)
+#: Days of history a flood is measured against.
+DAYS_REMEMBERED = 28
 #: Weeks of history computed at most (older reviews weigh next to nothing).
 MAX_WEEKS = 156
 
@@ -67,7 +69,7 @@ class AnalysisSettings:
     race_probability: float = 0.8
     flood_k: float = 5.0
     reply_window_weeks: int = 12
-    draws: int = 1000
+    draws: int = 500
     seed: int = 7
 
 
@@ -162,9 +164,11 @@ class _Walker:
         self.decay = 0.5 ** (7 / settings.half_life_days)
         ages = 7 - (np.arange(7, dtype=float) + 0.5)  # a review's age at the end of its week
         self.day_weight = np.asarray(recency_weight(ages, settings.half_life_days))
-        self.daily: list[deque[float]] = [deque(maxlen=28) for _ in range(size)]
+        self.daily = np.zeros((size, DAYS_REMEMBERED))  # trailing daily counts, a ring
+        self.days_seen = 0
         self.previous: dict[tuple[str, str, int], float] = {}
         self.history: dict[tuple[str, int], deque[tuple[float, FloatArray]]] = {}
+        self.replies: deque[list[ReplyStats]] = deque(maxlen=settings.reply_window_weeks)
         self.version = analysis_version()
 
     def week(self, monday: date) -> dict[str, Rows]:
@@ -176,12 +180,10 @@ class _Walker:
             "weekly_replies": [],
             "weekly_flags": [],
         }
-        multipliers = np.ones((len(self.businesses), 7))
-        for segment in self.segments:  # "all" first: its floods weigh every segment
-            counts = rung_counts(self.db, start, end, segment)
-            if segment == "all":
-                multipliers = self._floods(label, monday, counts, tables["weekly_flags"])
-            self._add(segment, counts, multipliers)
+        counts = rung_counts(self.db, start, end)
+        multipliers = self._floods(label, monday, counts, tables["weekly_flags"])
+        for segment in self.segments:
+            self._add(segment, [c for c in counts if _in_segment(c, segment)], multipliers)
             standings = {d: self._standing(segment, d) for d in DIMENSION_KEYS}
             for dimension, standing in standings.items():
                 tables["weekly_positions"] += self._position_rows(
@@ -195,7 +197,7 @@ class _Walker:
         return tables
 
     def _floods(self, label: str, monday: date, counts: list[RungCount], flags: Rows) -> FloatArray:
-        """Day weights: 1, or less for a day far above the business's trailing days."""
+        """Day weights: 1, or less for a day far above the business's trailing 28 days."""
         size = len(self.businesses)
         daily, copies, weights = np.zeros((size, 7)), np.zeros((size, 7)), np.zeros((size, 7))
         for row in counts:
@@ -205,24 +207,30 @@ class _Walker:
                 copies[b, row.day] += row.duplicates
                 weights[b, row.day] += row.weight
         multipliers = np.ones((size, 7))
-        for b, day in np.ndindex(size, 7):
-            count, history = float(daily[b, day]), self.daily[b]
+        for day in range(7):
+            count = daily[:, day]
             kept = count
-            if len(history) >= 7 and count:
-                cap = flood_threshold(np.asarray(history), self.settings.flood_k)
-                if count > cap:
-                    multipliers[b, day] = cap / count
-                    kept = cap  # a flood does not raise the baseline for the next one
+            known = min(self.days_seen, DAYS_REMEMBERED)
+            if known >= 7:
+                past = self.daily[:, :known]
+                flooded = (count > 0) & (count > flood_threshold(past, self.settings.flood_k))
+                usual = usual_day(past)
+                # a flood weighs as a usual day of the business, and stays out of its baseline
+                kept = np.where(flooded, usual, count)
+                for i in map(int, np.flatnonzero(flooded)):
+                    multipliers[i, day] = usual[i] / count[i]
                     flags.append(
-                        self._flag(label, b, monday, day, "flood", count, cap, cap / count)
+                        self._flag(
+                            label, i, monday, day, "flood", count[i], usual[i], usual[i] / count[i]
+                        )
                     )
-            duplicates = float(copies[b, day])
-            if duplicates >= 3:
-                share = float(weights[b, day]) / count if count else 1.0
+            for i in map(int, np.flatnonzero(copies[:, day] >= 3)):
+                share = float(weights[i, day] / count[i])
                 flags.append(
-                    self._flag(label, b, monday, day, "duplicates", duplicates, None, share)
+                    self._flag(label, i, monday, day, "duplicates", copies[i, day], None, share)
                 )
-            history.append(kept)
+            self.daily[:, self.days_seen % DAYS_REMEMBERED] = kept
+            self.days_seen += 1
         return multipliers
 
     def _flag(
@@ -242,8 +250,8 @@ class _Walker:
             "day": (monday + timedelta(days=day)).isoformat(),
             "kind": kind,
             "reviews": int(reviews),
-            "expected": None if expected is None else round(expected, 2),
-            "weight": round(weight, 4),
+            "expected": None if expected is None else round(float(expected), 2),
+            "weight": round(float(weight), 4),
         }
 
     def _add(self, segment: str, counts: list[RungCount], multipliers: FloatArray) -> None:
@@ -265,25 +273,17 @@ class _Walker:
         track = self.tracks[segment, dimension]
         market = track.counts.sum(axis=0)
         prior = market / market.sum() if market.sum() > 0 else np.full(6, 1 / 6)
-        positions, draws = [], np.zeros((len(self.businesses), settings.draws))
-        for b in range(len(self.businesses)):
-            weight, weight_sq = float(track.weight[b]), float(track.weight_sq[b])
-            parameters = posterior(
-                track.counts[b], weight, weight_sq, prior, settings.prior_strength
-            )
-            draws[b] = score_draws(parameters, self.rng, settings.draws)
-            positions.append(
-                position(
-                    track.counts[b],
-                    weight,
-                    weight_sq,
-                    prior,
-                    alpha=settings.prior_strength,
-                    min_effective=settings.min_effective_reviews,
-                    draws=draws[b],
-                )
-            )
-        return _Standing(positions, draws)
+        found, draws = positions(
+            track.counts,
+            track.weight,
+            track.weight_sq,
+            prior,
+            alpha=settings.prior_strength,
+            min_effective=settings.min_effective_reviews,
+            rng=self.rng,
+            draws=settings.draws,
+        )
+        return _Standing(found, draws)
 
     def _position_rows(self, label: str, segment: str, dimension: str, standing: _Standing) -> Rows:
         track = self.tracks[segment, dimension]
@@ -400,31 +400,30 @@ class _Walker:
         """Velocity against each competitor: are we falling behind relatively?"""
         if self.ours is None:
             return []
+        our_key = (segment, self.businesses[self.ours].id)
         ours = self.history.get((segment, self.ours))
-        if (
-            not ours
-            or len(ours) < 4
-            or self.previous.get((segment, "overall", self.businesses[self.ours].id)) is None
-        ):
+        if not ours or len(ours) < 4 or (segment, "overall", our_key[1]) not in self.previous:
             return []
+        slopes = {b: self._slopes(segment, b) for b in range(len(self.businesses))}
+        our_slopes = slopes[self.ours]
         rows = []
         for b, business in enumerate(self.businesses):
-            theirs = self.history.get((segment, b))
-            if b == self.ours or not theirs or len(theirs) < 4:
+            their_slopes = slopes[b]
+            if b == self.ours or their_slopes is None or our_slopes is None:
                 continue
-            weeks = min(len(ours), len(theirs))
-            our_series = np.stack([d for _, d in list(ours)[-weeks:]])
-            their_series = np.stack([d for _, d in list(theirs)[-weeks:]])
             result = race(
-                theil_sen_draws(our_series),
-                theil_sen_draws(their_series),
+                our_slopes,
+                their_slopes,
                 ours[-1][0],
-                theirs[-1][0],
+                self.history[segment, b][-1][0],
                 probability=self.settings.race_probability,
             )
             note = None
             if result.weeks_to_one_rung is not None and result.verdict == BEHIND:
-                note = f"at these speeds {business.name} leads by a whole rung in {result.weeks_to_one_rung:.0f} weeks"
+                note = (
+                    f"at these speeds {business.name} leads by a whole rung "
+                    f"in {result.weeks_to_one_rung:.0f} weeks"
+                )
             rows.append(
                 self._gap_row(label, segment, "overall", "velocity", business.name, business.id)
                 | {
@@ -438,14 +437,22 @@ class _Walker:
             )
         return rows
 
+    def _slopes(self, segment: str, b: int) -> FloatArray | None:
+        """Theil–Sen slopes of one business's weekly score draws (a subset of the draws: the
+        race probabilities need no more)."""
+        history = self.history.get((segment, b))
+        if not history or len(history) < 4:
+            return None
+        series = np.stack([draws[:RACE_DRAWS] for _, draws in history])
+        return theil_sen_draws(series)
+
     def _replies(self, label: str, monday: date) -> tuple[Rows, Rows]:
-        """Owner replies over the trailing weeks: rate (Wilson 90%), on negative reviews, latency."""
-        window = self.settings.reply_window_weeks
-        start, _ = week_bounds(monday - timedelta(weeks=window - 1), self.tz)
-        _, end = week_bounds(monday, self.tz)
-        stats = {s.business_id: s for s in reply_stats(self.db, start, end)}
+        """Owner replies over the trailing weeks: rate (Wilson 90%), on negative reviews, latency.
+        Each week's reviews are read once and kept for the window."""
+        start, end = week_bounds(monday, self.tz)
+        self.replies.append(reply_stats(self.db, start, end))
         rows = []
-        for business_id, s in stats.items():
+        for business_id, s in _merge(self.replies).items():
             rate = s.replies / s.reviews if s.reviews else None
             low, high = wilson_interval(rate or 0.0, s.reviews) if s.reviews else (None, None)
             rows.append(
@@ -531,8 +538,37 @@ class _Walker:
         return gaps
 
 
+#: Draws used for the velocity races (of ``AnalysisSettings.draws``).
+RACE_DRAWS = 250
 #: A reply-rate difference smaller than this (10 points) is not called a gap.
 REPLY_RATE_GAP = 0.10
+
+
+def _in_segment(count: RungCount, segment: str) -> bool:
+    if segment == "all":
+        return True
+    if segment == "repeat":
+        return count.repeat
+    return count.kind == segment.removeprefix("source:")
+
+
+def _merge(weeks: Iterable[list[ReplyStats]]) -> dict[int, ReplyStats]:
+    """Reply figures of several weeks added up per business."""
+    merged: dict[int, ReplyStats] = {}
+    for week in weeks:
+        for s in week:
+            if s.business_id in merged:
+                m = merged[s.business_id]
+                s = ReplyStats(
+                    s.business_id,
+                    m.reviews + s.reviews,
+                    m.replies + s.replies,
+                    m.negative_reviews + s.negative_reviews,
+                    m.negative_replies + s.negative_replies,
+                    m.latencies_hours + s.latencies_hours,
+                )
+            merged[s.business_id] = s
+    return dict(sorted(merged.items()))
 
 
 def _latency_verdict(ours: float | None, theirs: float | None) -> str | None:

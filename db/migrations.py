@@ -80,7 +80,8 @@ def m001_initial(db: Database) -> None:
             UNIQUE (business_id, kind, url)
         );
         CREATE TABLE reviews (
-            review_key TEXT PRIMARY KEY,
+            id INTEGER PRIMARY KEY,
+            review_key TEXT NOT NULL UNIQUE,
             business_id INTEGER NOT NULL REFERENCES businesses(id),
             source_id INTEGER NOT NULL REFERENCES sources(id),
             native_id TEXT,
@@ -105,20 +106,20 @@ def m001_initial(db: Database) -> None:
 
         CREATE VIRTUAL TABLE reviews_fts USING fts5 (
             title, body,
-            content="reviews", content_rowid="rowid",
+            content="reviews", content_rowid="id",
             tokenize="unicode61 remove_diacritics 2"
         );
         CREATE TRIGGER reviews_ai AFTER INSERT ON reviews BEGIN
-            INSERT INTO reviews_fts (rowid, title, body) VALUES (new.rowid, NEW_VALUES);
+            INSERT INTO reviews_fts (rowid, title, body) VALUES (new.id, NEW_VALUES);
         END;
         CREATE TRIGGER reviews_ad AFTER DELETE ON reviews BEGIN
             INSERT INTO reviews_fts (reviews_fts, rowid, title, body)
-            VALUES ('delete', old.rowid, OLD_VALUES);
+            VALUES ('delete', old.id, OLD_VALUES);
         END;
         CREATE TRIGGER reviews_au AFTER UPDATE OF title, body ON reviews BEGIN
             INSERT INTO reviews_fts (reviews_fts, rowid, title, body)
-            VALUES ('delete', old.rowid, OLD_VALUES);
-            INSERT INTO reviews_fts (rowid, title, body) VALUES (new.rowid, NEW_VALUES);
+            VALUES ('delete', old.id, OLD_VALUES);
+            INSERT INTO reviews_fts (rowid, title, body) VALUES (new.id, NEW_VALUES);
         END;
 
         CREATE TABLE crawl_runs (
@@ -173,7 +174,7 @@ def m002_analysis(db: Database) -> None:
         db,
         """
         CREATE TABLE review_rungs (
-            review_key TEXT PRIMARY KEY REFERENCES reviews(review_key) ON DELETE CASCADE,
+            review_id INTEGER PRIMARY KEY REFERENCES reviews(id) ON DELETE CASCADE,
             rung INTEGER NOT NULL CHECK (rung BETWEEN 1 AND 6),
             confidence REAL NOT NULL CHECK (confidence BETWEEN 0 AND 1),
             conflict INTEGER NOT NULL CHECK (conflict IN (0, 1)),
@@ -185,11 +186,11 @@ def m002_analysis(db: Database) -> None:
             classified_at TEXT NOT NULL
         );
         CREATE TABLE review_dimensions (
-            review_key TEXT NOT NULL REFERENCES reviews(review_key) ON DELETE CASCADE,
+            review_id INTEGER NOT NULL REFERENCES reviews(id) ON DELETE CASCADE,
             dimension TEXT NOT NULL,
             polarity REAL NOT NULL CHECK (polarity BETWEEN -1 AND 1),
             rung INTEGER NOT NULL CHECK (rung BETWEEN 1 AND 6),
-            PRIMARY KEY (review_key, dimension)
+            PRIMARY KEY (review_id, dimension)
         ) WITHOUT ROWID;
         CREATE INDEX review_dimensions_dimension ON review_dimensions (dimension);
 
@@ -257,4 +258,13 @@ def m002_analysis(db: Database) -> None:
             PRIMARY KEY (week, business_id, day, kind)
         );
         """,
+    )
+
+
+@migrations()
+def m003_weekly_indexes(db: Database) -> None:
+    """The weekly analysis reads one week of reviews at a time, across all businesses: index the
+    week's reviews with what it needs of them, and the rungs with what it needs of them."""
+    db.execute(
+        "CREATE INDEX reviews_week ON reviews (published_at, business_id, source_id, author_hash)"
     )

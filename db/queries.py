@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlite_utils import Database
 
@@ -99,7 +99,7 @@ def search_reviews(db: Database, query: str, *, limit: int = 20) -> list[dict[st
     """Reviews whose title or body match an FTS5 query; Vietnamese matches with or without marks."""
     cursor = db.execute(
         "SELECT r.review_key, b.name AS business, r.rating, r.title, r.body, r.published_at "
-        "FROM reviews_fts JOIN reviews r ON r.rowid = reviews_fts.rowid "
+        "FROM reviews_fts JOIN reviews r ON r.id = reviews_fts.rowid "
         "JOIN businesses b ON b.id = r.business_id "
         "WHERE reviews_fts MATCH ? ORDER BY rank LIMIT ?",
         [query, limit],
@@ -110,7 +110,7 @@ def search_reviews(db: Database, query: str, *, limit: int = 20) -> list[dict[st
 
 @dataclass(frozen=True)
 class ReviewText:
-    review_key: str
+    review_id: int
     content_hash: str
     title: str | None
     body: str | None
@@ -127,15 +127,15 @@ def reviews_to_classify(
 ) -> Iterator[list[ReviewText]]:
     """Reviews with no rung yet, or one from another analysis version or an older text, in batches
     (keyset pagination: memory stays one batch whatever the table's size)."""
-    last = ""
+    last = 0
     while True:
         rows = db.execute(
             """
-            SELECT r.review_key, r.content_hash, r.title, r.body, r.rating, r.lang
-            FROM reviews r LEFT JOIN review_rungs c ON c.review_key = r.review_key
-            WHERE r.review_key > ?
-              AND (c.review_key IS NULL OR c.version != ? OR c.content_hash != r.content_hash)
-            ORDER BY r.review_key LIMIT ?
+            SELECT r.id, r.content_hash, r.title, r.body, r.rating, r.lang
+            FROM reviews r LEFT JOIN review_rungs c ON c.review_id = r.id
+            WHERE r.id > ?
+              AND (c.review_id IS NULL OR c.version != ? OR c.content_hash != r.content_hash)
+            ORDER BY r.id LIMIT ?
             """,
             [last, version, batch],
         ).fetchall()
@@ -168,36 +168,23 @@ def source_kinds(db: Database) -> list[str]:
     return [row[0] for row in db.execute("SELECT DISTINCT kind FROM sources ORDER BY kind")]
 
 
-#: Segments of reviewers or platforms that get positions of their own. "repeat": reviewers who
-#: reviewed the same business at least twice (the returning customers); "source:KIND": one
-#: platform's reviews.
-SEGMENT_SQL = {
-    "all": "1",
-    "repeat": "(r.business_id, r.author_hash) IN (SELECT business_id, author_hash FROM temp.repeat_authors)",
-}
-
-
 def prepare_segments(db: Database) -> None:
-    """Build what segment filters need, once per analysis (a temporary table)."""
+    """Build what segment flags need, once per analysis: the reviewers who reviewed a business at
+    least twice (the "repeat" segment: customers who came back)."""
     db.execute("DROP TABLE IF EXISTS temp.repeat_authors")
     db.execute(
-        "CREATE TEMP TABLE repeat_authors AS SELECT business_id, author_hash FROM reviews "
+        "CREATE TEMP TABLE repeat_authors (business_id INTEGER, author_hash TEXT, "
+        "PRIMARY KEY (business_id, author_hash)) WITHOUT ROWID"
+    )
+    db.execute(
+        "INSERT INTO temp.repeat_authors SELECT business_id, author_hash FROM reviews "
         "WHERE author_hash IS NOT NULL GROUP BY business_id, author_hash HAVING count(*) >= 2"
     )
 
 
-def segment_filter(segment: str) -> tuple[str, dict[str, Any]]:
-    """SQL over ``reviews r`` / ``sources s`` selecting a segment, with its named parameters."""
-    if segment in SEGMENT_SQL:
-        return SEGMENT_SQL[segment], {}
-    if segment.startswith("source:"):
-        return "s.kind = :segment_kind", {"segment_kind": segment.removeprefix("source:")}
-    raise KeyError(f"unknown segment {segment!r}")
-
-
-@dataclass(frozen=True)
-class RungCount:
-    """Reviews of one business, on one day of a week, on one rung (overall or for a dimension).
+class RungCount(NamedTuple):
+    """Reviews of one business, on one day of a week, on one rung (overall or for a dimension),
+    from one kind of source, by repeat reviewers or not.
 
     ``weight`` counts each review once, except reviews sharing a text fingerprint with two or more
     others in the same business and week: such a cluster counts as one review in all.
@@ -207,43 +194,48 @@ class RungCount:
     dimension: str
     day: int
     rung: int
+    repeat: bool
+    kind: str
     reviews: int
     weight: float
     weight_sq: float
     duplicates: int
 
 
-def rung_counts(db: Database, start: str, end: str, segment: str = "all") -> list[RungCount]:
+def rung_counts(db: Database, start: str, end: str) -> list[RungCount]:
     """Rung counts of reviews published in ``[start, end)`` (UTC ISO), by business, dimension
-    ("overall" or a SERVQUAL dimension), day since ``start`` (0–6) and rung."""
-    where, parameters = segment_filter(segment)
+    ("overall" or a SERVQUAL dimension), day since ``start`` (0–6), rung, repeat reviewer and
+    source kind: one pass over one week, from which every segment is summed."""
     cursor = db.execute(
-        f"""
+        """
         WITH week AS (
-            SELECT r.review_key, r.business_id, c.rung,
+            SELECT r.id, r.business_id, c.rung, s.kind,
+                   EXISTS (SELECT 1 FROM temp.repeat_authors a
+                           WHERE a.business_id = r.business_id AND a.author_hash = r.author_hash)
+                       AS repeat,
                    CAST(julianday(r.published_at) - julianday(:start) AS INTEGER) AS day,
                    CASE WHEN c.fingerprint IS NULL THEN 1 ELSE count(*) OVER (
                        PARTITION BY r.business_id, c.fingerprint) END AS copies
             FROM reviews r
-            JOIN review_rungs c ON c.review_key = r.review_key
+            JOIN review_rungs c ON c.review_id = r.id
             JOIN sources s ON s.id = r.source_id
-            WHERE r.published_at >= :start AND r.published_at < :end AND {where}
+            WHERE r.published_at >= :start AND r.published_at < :end
         ),
         weighted AS (
             SELECT *, CASE WHEN copies >= 3 THEN 1.0 / copies ELSE 1.0 END AS w FROM week
         )
-        SELECT business_id, 'overall', day, rung, count(*), sum(w), sum(w * w),
+        SELECT business_id, 'overall', day, rung, repeat, kind, count(*), sum(w), sum(w * w),
                sum(copies >= 3)
-        FROM weighted GROUP BY business_id, day, rung
+        FROM weighted GROUP BY business_id, day, rung, repeat, kind
         UNION ALL
-        SELECT w.business_id, d.dimension, w.day, d.rung, count(*), sum(w.w), sum(w.w * w.w),
-               sum(w.copies >= 3)
-        FROM weighted w JOIN review_dimensions d ON d.review_key = w.review_key
-        GROUP BY w.business_id, d.dimension, w.day, d.rung
-        """,  # noqa: S608 - the filter comes from SEGMENT_SQL, values are bound
-        {"start": start, "end": end, **parameters},
+        SELECT w.business_id, d.dimension, w.day, d.rung, w.repeat, w.kind, count(*), sum(w.w),
+               sum(w.w * w.w), sum(w.copies >= 3)
+        FROM weighted w JOIN review_dimensions d ON d.review_id = w.id
+        GROUP BY w.business_id, d.dimension, w.day, d.rung, w.repeat, w.kind
+        """,
+        {"start": start, "end": end},
     )
-    return [RungCount(*row) for row in cursor.fetchall()]
+    return list(map(RungCount._make, cursor.fetchall()))
 
 
 @dataclass(frozen=True)
@@ -258,26 +250,37 @@ class ReplyStats:
 
 def reply_stats(db: Database, start: str, end: str) -> list[ReplyStats]:
     """Owner replies to reviews published in ``[start, end)``: rate, on 1–2★ or rung ≤ 2, latency."""
-    stats: dict[int, list[Any]] = {}
-    cursor = db.execute(
+    counts = db.execute(
         """
-        SELECT r.business_id, r.reply_body IS NOT NULL,
-               coalesce(r.rating <= 2, 0) OR coalesce(c.rung <= 2, 0),
-               (julianday(r.replied_at) - julianday(r.published_at)) * 24
-        FROM reviews r LEFT JOIN review_rungs c ON c.review_key = r.review_key
+        SELECT r.business_id, count(*), sum(r.reply_body IS NOT NULL),
+               sum(coalesce(r.rating <= 2, 0) OR coalesce(c.rung <= 2, 0)),
+               sum((coalesce(r.rating <= 2, 0) OR coalesce(c.rung <= 2, 0))
+                   AND r.reply_body IS NOT NULL)
+        FROM reviews r LEFT JOIN review_rungs c ON c.review_id = r.id
         WHERE r.published_at >= ? AND r.published_at < ?
+        GROUP BY r.business_id ORDER BY r.business_id
         """,
         [start, end],
-    )
-    for business_id, replied, negative, latency in cursor:
-        entry = stats.setdefault(business_id, [0, 0, 0, 0, []])
-        entry[0] += 1
-        entry[1] += replied
-        entry[2] += negative
-        entry[3] += replied and negative
-        if replied and latency is not None and latency >= 0:
-            entry[4].append(latency)
-    return [ReplyStats(business_id, *values) for business_id, values in sorted(stats.items())]
+    ).fetchall()
+    latencies: dict[int, list[float]] = {}
+    for business_id, hours in db.execute(
+        "SELECT business_id, (julianday(replied_at) - julianday(published_at)) * 24 FROM reviews "
+        "WHERE published_at >= ? AND published_at < ? AND reply_body IS NOT NULL "
+        "AND replied_at >= published_at",
+        [start, end],
+    ):
+        latencies.setdefault(business_id, []).append(hours)
+    return [
+        ReplyStats(
+            business_id,
+            reviews,
+            replies,
+            negative,
+            negative_replies,
+            latencies.get(business_id, []),
+        )
+        for business_id, reviews, replies, negative, negative_replies in counts
+    ]
 
 
 def setting(db: Database, key: str) -> str | None:
@@ -398,7 +401,7 @@ def business_evidence(
     cursor = db.execute(
         """
         SELECT c.evidence, c.rung, r.published_at FROM reviews r
-        JOIN review_rungs c ON c.review_key = r.review_key
+        JOIN review_rungs c ON c.review_id = r.id
         WHERE r.business_id = ? AND r.published_at >= ? AND r.published_at < ?
         ORDER BY r.published_at DESC LIMIT ?
         """,

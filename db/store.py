@@ -268,7 +268,7 @@ class ReviewWriter:
 
 
 _RUNG_COLUMNS = (
-    "review_key",
+    "review_id",
     "rung",
     "confidence",
     "conflict",
@@ -284,23 +284,23 @@ _RUNG_COLUMNS = (
 def store_classifications(
     db: Database,
     rungs: Iterable[Mapping[str, Any]],
-    dimensions: Iterable[tuple[str, str, float, int]],
+    dimensions: Iterable[tuple[int, str, float, int]],
 ) -> None:
     """Replace the stored rungs (``review_rungs`` rows) and dimension remarks
-    (``(review_key, dimension, polarity, rung)``) of a batch of reviews, in one transaction."""
+    (``(review_id, dimension, polarity, rung)``) of a batch of reviews, in one transaction."""
     rows = [tuple(row[c] for c in _RUNG_COLUMNS) for row in rungs]
     columns = ", ".join(_RUNG_COLUMNS)
     placeholders = ", ".join("?" * len(_RUNG_COLUMNS))
     with write_transaction(db):
         db.conn.executemany(
-            "DELETE FROM review_dimensions WHERE review_key = ?", [(row[0],) for row in rows]
+            "DELETE FROM review_dimensions WHERE review_id = ?", [(row[0],) for row in rows]
         )
         db.conn.executemany(
             f"INSERT OR REPLACE INTO review_rungs ({columns}) VALUES ({placeholders})",  # noqa: S608
             rows,
         )
         db.conn.executemany(
-            "INSERT INTO review_dimensions (review_key, dimension, polarity, rung) VALUES (?, ?, ?, ?)",
+            "INSERT INTO review_dimensions (review_id, dimension, polarity, rung) VALUES (?, ?, ?, ?)",
             dimensions,
         )
 

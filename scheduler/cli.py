@@ -194,7 +194,8 @@ def _parse_options(kind: str, pairs: tuple[str, ...]) -> dict[str, Any]:
 )
 @click.pass_context
 def demo(ctx: click.Context, out: Path) -> None:
-    """Serve the bundled demo sites on 127.0.0.1, crawl them into OUT/ladder.db, show a summary.
+    """Serve the bundled demo sites on 127.0.0.1, crawl them into OUT/ladder.db, analyse them and
+    show what a manager would see: a summary per business and the ranking.
 
     Rerunning it adds nothing (within the same week: the demo world is dated from the current week).
 
@@ -203,7 +204,13 @@ def demo(ctx: click.Context, out: Path) -> None:
       ladder demo --out /tmp/ladder-demo
       sqlite3 /tmp/ladder-demo/ladder.db 'select count(*) from reviews'
     """
-    from scheduler.console import CrawlProgress, business_table, console, print_crawl
+    from scheduler.console import (
+        CrawlProgress,
+        business_table,
+        console,
+        print_crawl,
+        show_rank,
+    )
     from scheduler.demo.launch import demo_port, serve_demo, write_demo_config
 
     with serve_demo(port=demo_port(out)) as (server, sites):
@@ -218,7 +225,10 @@ def demo(ctx: click.Context, out: Path) -> None:
     with contextlib.closing(open_db(config.database)) as db:
         console.print(business_table(business_summaries(db)))
         after = count_reviews(db)
-    console.print(f"{after} reviews in {config.database} ({after - before} new in this run).")
+        console.print(f"{after} reviews in {config.database} ({after - before} new in this run).")
+        console.print(describe_analysis(run_analysis(db, config)))
+        week = choose_week(db, None, "all")
+        console.print(show_rank(db, week, "all", config.report.language, as_json=False))
     if not all(outcome.ok for outcome in outcomes):
         ctx.exit(EXIT_UNHEALTHY)
 

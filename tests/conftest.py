@@ -8,9 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from sqlite_utils import Database
 
 from db import open_db
+from scheduler.cli import cli
 from scheduler.demo.server import FixtureServer, Page
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -21,6 +23,16 @@ def db(tmp_path: Path) -> Iterator[Database]:
     database = open_db(tmp_path / "ladder.db")
     yield database
     database.close()
+
+
+@pytest.fixture(scope="session")
+def demo_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder where `ladder demo` has run once (config, database, logs); shared by the tests
+    that only read it."""
+    out = tmp_path_factory.mktemp("demo")
+    result = CliRunner().invoke(cli, ["demo", "--out", str(out)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return out
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from analysis.weekly import AnalysisSettings
 from scheduler.config import (
     Config,
     ConfigError,
@@ -129,6 +130,9 @@ def test_errors_name_the_file_the_key_and_the_fix(
         ('[report.smtp]\nsecurity = "tls"', "[report.smtp].security", "starttls, ssl, none"),
         ("[report.smtp]\nport = 70000", "[report.smtp].port", "1–65535"),
         ('[report.smtp]\npassword = "hunter2"', "[report.smtp].password", "LADDER_SMTP_PASSWORD"),
+        ("[analysis]\ngap_probability = 1.5", "[analysis].gap_probability", "less than 1"),
+        ("[analysis]\nhalf_life = 30.0", "[analysis].half_life", "did you mean 'half_life_days'"),
+        ("[analysis]\nvelocity_weeks = 0", "[analysis].velocity_weeks", "more than 0"),
     ],
 )
 def test_errors_in_later_tables(tmp_path: Path, extra: str, where: str, fix: str) -> None:
@@ -179,10 +183,12 @@ def test_the_example_config_loads(tmp_path: Path) -> None:
     assert config.competitors
 
 
-@pytest.mark.parametrize("settings", [CrawlConfig, ScheduleConfig, SmtpConfig])
+@pytest.mark.parametrize("settings", [CrawlConfig, ScheduleConfig, SmtpConfig, AnalysisSettings])
 def test_the_example_documents_every_key(settings: type) -> None:
     text = EXAMPLE.read_text(encoding="utf-8")
     for field in dataclasses.fields(settings):
+        if field.name in ("draws", "seed"):  # internal, not configuration
+            continue
         if field.name == "password":
             assert "LADDER_SMTP_PASSWORD" in text
             continue
@@ -191,13 +197,15 @@ def test_the_example_documents_every_key(settings: type) -> None:
         )
 
 
-@pytest.mark.parametrize("settings", [CrawlConfig, ScheduleConfig, SmtpConfig])
+@pytest.mark.parametrize("settings", [CrawlConfig, ScheduleConfig, SmtpConfig, AnalysisSettings])
 def test_the_configuration_page_documents_every_key(settings: type) -> None:
     text = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
     for field in dataclasses.fields(settings):
         name = "smtp.user" if field.name == "user" else field.name
         if field.name == "password":
             assert "LADDER_SMTP_PASSWORD" in text
+            continue
+        if field.name in ("draws", "seed"):  # internal, not configuration
             continue
         if settings is SmtpConfig:
             name = f"smtp.{field.name}"

@@ -1,0 +1,196 @@
+"""One review → one rung: cues in both languages, stars, negation, sarcasm, conflicts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from analysis.evaluate import evaluate, quadratic_kappa, read_labels, score
+from analysis.ladder import classify, classify_line, dimension_rung
+from scheduler.cli import cli
+
+LABELS = Path(__file__).parent / "fixtures" / "ladder"
+
+
+@pytest.mark.parametrize(
+    ("text", "rung"),
+    [
+        ("Bất ngờ đầu tiên: chưa bao giờ được phục vụ như vậy, nhớ mãi, gặp ai cũng kể", 6),
+        ("Nhân viên thái độ như hạch, tôi đã phản ánh với quản lý và đòi hoàn tiền", 1),
+        ("Hơi thất vọng, chắc không quay lại lần hai", 2),
+        ("Vượt mong đợi, sẽ giới thiệu cho bạn bè", 5),
+        ("Rất hài lòng, chắc chắn sẽ quay lại", 4),
+        ("Bình thường, không có gì đặc biệt, được cái gần nhà", 3),
+        ("Blown away. The best experience of my life, I tell everyone about them", 6),
+        ("Rude and unprofessional. I want a refund and I will report you", 1),
+        ("Very disappointing, we won't be back", 2),
+        ("Exceeded my expectations, highly recommend", 5),
+        ("Friendly staff, exactly what I wanted, will be back", 4),
+        ("It was okay, nothing special, only because it's close", 3),
+    ],
+)
+def test_each_rung_in_each_language_from_text_alone(text: str, rung: int) -> None:
+    assert classify(text).rung == rung
+
+
+@pytest.mark.parametrize(
+    ("text", "rung"),
+    [
+        ("khong bao gio quay lai quan nay", 2),  # typed without marks
+        ("sẽ ko quay lại nữa", 2),  # teencode
+        ("vuot mong doi, se gioi thieu cho ban be", 5),
+        ("Phục vụ nhanh, hoà nhã, rất hài lòng", 4),  # old tone placement
+    ],
+)
+def test_vietnamese_typed_any_way(text: str, rung: int) -> None:
+    assert classify(text).rung == rung
+
+
+@pytest.mark.parametrize(
+    ("text", "rung", "signal"),
+    [
+        ("Không tệ, giá ổn", 3, "rung 3"),
+        ("Not bad, not great", 3, "rung 3"),
+        ("Sẽ không quay lại", 2, "rung 2"),
+        ("Tôi không quay lại đâu", 2, "negated rung 4 → 2"),
+        ("Never disappointed here", 4, "negated rung 2 → 4"),
+        ("Cô ấy không hài lòng", 2, "rung 2"),
+    ],
+)
+def test_negation(text: str, rung: int, signal: str) -> None:
+    result = classify(text)
+    assert result.rung == rung
+    assert signal in [e.signal for e in result.evidence]
+
+
+def test_negation_stops_at_the_end_of_a_clause() -> None:
+    assert classify("Không! Sẽ quay lại").rung == 4
+    assert classify("Đồ ăn không ngon nhưng nhân viên nhiệt tình, sẽ quay lại").rung == 4
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Great, only waited 2 hours for a coffee.", "Tuyệt vời, đợi có 2 tiếng đồng hồ mới có món."],
+)
+def test_sarcasm_next_to_a_complaint_is_negative(text: str) -> None:
+    result = classify(text)
+    assert result.rung == 2
+    assert "sarcasm" in [e.signal for e in result.evidence]
+
+
+def test_praise_without_a_complaint_is_not_sarcasm() -> None:
+    result = classify("Tuyệt vời! Sẽ quay lại ủng hộ")
+    assert result.rung in (4, 5)
+    assert "sarcasm" not in [e.signal for e in result.evidence]
+
+
+@pytest.mark.parametrize(("stars", "rung"), [(1, 1), (2, 2), (3, 3), (4, 4), (5, 4)])
+def test_stars_are_the_prior_when_the_text_says_nothing(stars: int, rung: int) -> None:
+    result = classify("Đã ăn ở đây.", stars)
+    assert result.rung == rung
+    assert not result.conflict
+
+
+def test_rung_six_is_never_given_from_stars_alone_nor_against_low_stars() -> None:
+    assert classify("Great food", 5).rung in (4, 5)
+    assert classify("Unbelievable, never forget", 2).rung != 6
+
+
+def test_text_and_stars_two_rungs_apart_is_a_conflict() -> None:
+    result = classify("Great, will be back!", 1)
+    assert result.rung == 4
+    assert result.conflict
+    assert result.confidence <= 0.35
+    agreeing = classify("Great, will be back!", 4)
+    assert not agreeing.conflict
+    assert agreeing.confidence > result.confidence
+
+
+def test_evidence_quotes_the_text_exactly() -> None:
+    text = "Quán đẹp. Nhưng nv ko nhiệt tình, SẼ KHÔNG QUAY LẠI!"
+    result = classify(text)
+    assert result.rung == 2
+    for evidence in result.evidence:
+        if evidence.text:
+            assert text[evidence.start : evidence.end] == evidence.text
+    assert "SẼ KHÔNG QUAY LẠI" in [e.text for e in result.evidence]
+
+
+def test_dimensions_with_polarity() -> None:
+    result = classify("Không gian sạch sẽ nhưng đợi lâu, gọi không ai nghe")
+    assert result.dimensions["tangibles"] > 0
+    assert result.dimensions["responsiveness"] < 0
+    english = classify("The staff were rude but the place is spotless")
+    assert english.dimensions == {"assurance": -1.0, "tangibles": 1.0}
+
+
+def test_a_word_typed_with_marks_matches_only_itself() -> None:
+    # "thời gian" (time) is not "gián" (cockroach); typed without marks it could be either
+    assert "tangibles" not in classify("thời gian mình quý lắm").dimensions
+
+
+def test_dimension_rungs_follow_the_remark() -> None:
+    assert dimension_rung(2, +1.0) == 4  # praise inside a poor review
+    assert dimension_rung(5, -1.0) == 3  # a complaint inside a good one
+    assert dimension_rung(5, +1.0) == 5
+    assert dimension_rung(1, -1.0) == 1
+
+
+def test_classify_line_adds_fields_and_reports_errors() -> None:
+    line = json.dumps({"text": "Rất thất vọng", "rating": 2, "id": 7}, ensure_ascii=False)
+    result = classify_line(line, 1)
+    assert (result["id"], result["rung"], result["conflict"]) == (7, 2, False)
+    assert {"confidence", "evidence", "dimensions"} <= set(result)
+    assert "error" in classify_line("{not json", 2)
+    assert "error" in classify_line('{"text": "ok", "rating": 9}', 3)
+    assert "error" in classify_line('{"rating": 3}', 4)
+
+
+def test_ladder_classify_streams_json_lines_in_order() -> None:
+    lines = [
+        {"text": "Tuyệt vời, vượt mong đợi, sẽ giới thiệu cho bạn bè", "rating": 5},
+        {"text": "Worst service ever"},
+        {"text": "bình thường", "lang": "vi"},
+    ]
+    stdin = "\n".join(json.dumps(line, ensure_ascii=False) for line in lines) + "\n"
+    result = CliRunner().invoke(cli, ["classify", "-"], input=stdin)
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert [row["rung"] for row in rows] == [5, 1, 3]
+    assert [row["text"] for row in rows] == [line["text"] for line in lines]
+    bad = CliRunner().invoke(cli, ["classify", "-"], input='{"text": "ok"}\nnot json\n')
+    assert bad.exit_code == 1
+    assert len(bad.output.strip().splitlines()) == 3  # two lines, then the error message
+
+
+def test_metrics_against_hand_worked_numbers() -> None:
+    perfect = score([1, 2, 3, 4], [1, 2, 3, 4])
+    assert (perfect.exact, perfect.within_one, perfect.macro_f1, perfect.kappa) == (1, 1, 1, 1)
+    off_by_one = score([1, 2, 3, 4], [2, 3, 4, 5])
+    assert (off_by_one.exact, off_by_one.within_one) == (0, 1)
+    # By hand, weights (i − j)²/25: observed disagreement 4 · 1/25 = 0.16; chance: every gold rung
+    # 1–4 meets every predicted rung 2–5 a quarter of the time, Σ(i − j)² = 56, so 56/25/4 = 0.56;
+    # kappa = 1 − 0.16/0.56.
+    assert quadratic_kappa([1, 2, 3, 4], [2, 3, 4, 5]) == pytest.approx(1 - 0.16 / 0.56)
+
+
+def test_the_ladder_beats_both_baselines_on_the_development_set() -> None:
+    rows = {
+        (row.method, row.subset): row.scores for row in evaluate(read_labels(LABELS / "dev.jsonl"))
+    }
+    ladder, stars = rows["ladder, text + stars", "rated"], rows["stars alone", "rated"]
+    assert ladder.exact > stars.exact
+    assert ladder.kappa > stars.kappa
+    english, vader = rows["ladder, text only", "English"], rows["VADER", "English"]
+    assert english.exact > vader.exact
+    assert english.kappa > vader.kappa
+
+
+def test_ladder_evaluate_prints_the_table() -> None:
+    result = CliRunner().invoke(cli, ["evaluate", str(LABELS / "holdout.jsonl")])
+    assert result.exit_code == 0, result.output
+    for method in ("ladder", "stars alone", "VADER"):
+        assert method in result.output
