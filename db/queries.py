@@ -252,10 +252,9 @@ def reply_stats(db: Database, start: str, end: str) -> list[ReplyStats]:
     """Owner replies to reviews published in ``[start, end)``: rate, on 1–2★ or rung ≤ 2, latency."""
     counts = db.execute(
         """
-        SELECT r.business_id, count(*), sum(r.reply_body IS NOT NULL),
+        SELECT r.business_id, count(*), sum(r.has_reply),
                sum(coalesce(r.rating <= 2, 0) OR coalesce(c.rung <= 2, 0)),
-               sum((coalesce(r.rating <= 2, 0) OR coalesce(c.rung <= 2, 0))
-                   AND r.reply_body IS NOT NULL)
+               sum((coalesce(r.rating <= 2, 0) OR coalesce(c.rung <= 2, 0)) AND r.has_reply)
         FROM reviews r LEFT JOIN review_rungs c ON c.review_id = r.id
         WHERE r.published_at >= ? AND r.published_at < ?
         GROUP BY r.business_id ORDER BY r.business_id
@@ -265,8 +264,7 @@ def reply_stats(db: Database, start: str, end: str) -> list[ReplyStats]:
     latencies: dict[int, list[float]] = {}
     for business_id, hours in db.execute(
         "SELECT business_id, (julianday(replied_at) - julianday(published_at)) * 24 FROM reviews "
-        "WHERE published_at >= ? AND published_at < ? AND reply_body IS NOT NULL "
-        "AND replied_at >= published_at",
+        "WHERE published_at >= ? AND published_at < ? AND has_reply AND replied_at >= published_at",
         [start, end],
     ):
         latencies.setdefault(business_id, []).append(hours)
