@@ -36,6 +36,12 @@ def run_figures(stats: dict[str, Any]) -> dict[str, Any]:
         for key, value in stats.items()
         if key.startswith("downloader/response_status_count/")
     }
+    kept = stats.get("ladder/reviews_parsed", 0) - sum(dropped.values())
+    coverage = {
+        key.removeprefix("ladder/field/"): round(value / kept, 3)
+        for key, value in stats.items()
+        if key.startswith("ladder/field/") and kept > 0
+    }
     return {
         "pages": stats.get("ladder/pages", 0),
         "pages_empty": stats.get("ladder/pages_empty", 0),
@@ -46,6 +52,7 @@ def run_figures(stats: dict[str, Any]) -> dict[str, Any]:
         "dropped_reasons": dropped,
         "errors": stats.get("ladder/failed_requests", 0),
         "http_statuses": statuses,
+        "coverage": coverage,
     }
 
 

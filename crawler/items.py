@@ -27,16 +27,22 @@ class RawReview:
     reply_body: object = None
     replied: object = None
     url: str | None = None
+    #: The platform says the reviewer bought or used the service (a segment of its own).
+    verified: object = None
+    #: Structured answers the platform asks for: ("Thời gian giao hàng", "Giao nhanh").
+    answers: list[tuple[str, str]] | None = None
 
 
 @dataclass
 class RawAggregate:
-    """What the page says about the business overall ("4.2 from 250 reviews")."""
+    """What the page says about the business overall ("4.2 from 250 reviews"), and on some
+    platforms how it replies (``details``: reply percentage, days to reply …)."""
 
     rating: object = None
     best_rating: object = None
     worst_rating: object = None
     count: object = None
+    details: dict[str, object] | None = None
 
 
 @dataclass
@@ -56,6 +62,8 @@ class Review:
     replied_at: str | None
     url: str | None
     author_hash: str | None = None
+    verified: bool | None = None
+    answers: str | None = None  # JSON: [[question, answer], …]
 
 
 @dataclass
@@ -64,6 +72,7 @@ class Aggregate:
     rating_raw: str | None
     rating_scale: float | None
     count: int | None
+    details: dict[str, object] | None = None
 
 
 @dataclass

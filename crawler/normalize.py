@@ -7,7 +7,10 @@ its reason is counted in the crawl's stats and shown in ``crawl_runs.dropped_rea
 from __future__ import annotations
 
 import hashlib
+import json
 import re
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 
@@ -106,6 +109,7 @@ def normalize_aggregate(raw: RawAggregate) -> Aggregate | None:
         rating_raw=rating_raw,
         rating_scale=scale,
         count=None if count is None else int(count),
+        details=raw.details,
     )
 
 
@@ -136,7 +140,64 @@ def normalize_review(raw: RawReview, ctx: SourceContext) -> Review:
         replied_at=utc_iso(replied) if reply_body and replied else None,
         url=raw.url,
         author_hash=author_hash(raw.author, ctx.salt),
+        verified=_flag(raw.verified),
+        answers=_answers(raw.answers),
     )
+
+
+def _flag(value: object) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in ("true", "yes", "1", "false", "no", "0"):
+        return value.strip().lower() in ("true", "yes", "1")
+    return None
+
+
+def _answers(value: list[tuple[str, str]] | None) -> str | None:
+    pairs = []
+    for question, answer in value or ():
+        question_text, answer_text = clean_text(question), clean_text(answer)
+        if question_text and answer_text:
+            pairs.append([question_text, answer_text])
+    return json.dumps(pairs, ensure_ascii=False) if pairs else None
+
+
+def normalize_page(
+    raws: Iterable[RawReview], ctx: SourceContext
+) -> tuple[list[Review], Counter[str]]:
+    """A page's valid reviews (the first of any repeated one) and the count of each drop reason."""
+    reviews: list[Review] = []
+    dropped: Counter[str] = Counter()
+    keys: set[str] = set()
+    for raw in raws:
+        try:
+            review = normalize_review(raw, ctx)
+        except Dropped as drop:
+            dropped[drop.reason] += 1
+            continue
+        if review.review_key in keys:
+            dropped["duplicate_on_page"] += 1
+            continue
+        keys.add(review.review_key)
+        reviews.append(review)
+    return reviews, dropped
+
+
+def page_keys(raws: Iterable[RawReview], ctx: SourceContext) -> set[str]:
+    """The review keys on a page, cheaply: from the platform's ids where it gives them."""
+    keys = set()
+    for raw in raws:
+        native_id = raw.native_id.strip() if raw.native_id else ""
+        if native_id:
+            keys.add(review_key(ctx, native_id, ctx.now, None, None))
+            continue
+        try:
+            keys.add(normalize_review(raw, ctx).review_key)
+        except Dropped:
+            continue
+    return keys
 
 
 def _published(value: object, ctx: SourceContext) -> datetime:

@@ -13,12 +13,14 @@ from typing import Any, Self
 from scrapy.crawler import Crawler
 
 from crawler.items import ReviewPage
-from crawler.normalize import Dropped, normalize_aggregate, normalize_review
+from crawler.normalize import normalize_aggregate, normalize_page
 from crawler.spider import ReviewSpider
 from db.store import record_aggregate
 
 logger = logging.getLogger(__name__)
 
+#: Fields whose presence is counted per crawl: a redesign that breaks one shows up as a drop.
+COVERED_FIELDS = ("rating", "title", "body", "reply_body")
 #: Rows per write transaction: large enough to amortise the commit, small enough to lose little
 #: when a crawl is killed (the pages of an unwritten batch are fetched again by the next crawl).
 BATCH_ROWS = 500
@@ -50,19 +52,11 @@ class NormalizePipeline(_PagePipeline):
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, ReviewPage):
             return item
-        context = self.spider.context
-        keys: set[str] = set()
-        for raw in item.raw:
-            try:
-                review = normalize_review(raw, context)
-                if review.review_key in keys:
-                    raise Dropped("duplicate_on_page")
-            except Dropped as drop:
-                item.dropped[drop.reason] += 1
-                continue
-            keys.add(review.review_key)
-            item.reviews.append(review)
+        item.reviews, item.dropped = normalize_page(item.raw, self.spider.context)
         self.inc("ladder/reviews_parsed", len(item.raw))
+        for field in COVERED_FIELDS:
+            present = sum(getattr(review, field) is not None for review in item.reviews)
+            self.inc(f"ladder/field/{field}", present)
         for reason, count in item.dropped.items():
             self.inc(f"ladder/dropped/{reason}", count)
         if item.dropped:
@@ -107,6 +101,7 @@ class StorePipeline(_PagePipeline):
             rating_raw=aggregate.rating_raw,
             rating_scale=aggregate.rating_scale,
             review_count=aggregate.count,
+            details=aggregate.details,
             run_id=spider.run_id,
         )
 

@@ -95,6 +95,8 @@ def m001_initial(db: Database) -> None:
             published_at TEXT NOT NULL,
             reply_body TEXT,
             replied_at TEXT,
+            verified INTEGER CHECK (verified IS NULL OR verified IN (0, 1)),
+            answers TEXT,
             url TEXT,
             content_hash TEXT NOT NULL,
             first_seen_at TEXT NOT NULL,
@@ -141,6 +143,7 @@ def m001_initial(db: Database) -> None:
             finish_reason TEXT,
             ok INTEGER CHECK (ok IN (0, 1)),
             health TEXT,
+            coverage TEXT NOT NULL DEFAULT '{}',
             log_path TEXT
         );
         CREATE INDEX crawl_runs_source_started ON crawl_runs (source_id, started_at);
@@ -153,7 +156,8 @@ def m001_initial(db: Database) -> None:
             rating REAL CHECK (rating IS NULL OR rating BETWEEN 1 AND 5),
             rating_raw TEXT,
             rating_scale REAL,
-            review_count INTEGER
+            review_count INTEGER,
+            details TEXT
         );
 
         CREATE TABLE settings (
@@ -271,5 +275,5 @@ def m003_weekly_indexes(db: Database) -> None:
     )
     db.execute(
         "CREATE INDEX reviews_week ON reviews "
-        "(published_at, business_id, source_id, author_hash, rating, has_reply, replied_at)"
+        "(published_at, business_id, source_id, author_hash, verified, rating, has_reply, replied_at)"
     )

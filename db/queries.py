@@ -72,6 +72,7 @@ class CrawlRun:
     ok: bool | None
     health: str | None
     log_path: str | None
+    coverage: dict[str, float]
 
 
 def crawl_run(db: Database, run_id: int) -> CrawlRun:
@@ -79,7 +80,7 @@ def crawl_run(db: Database, run_id: int) -> CrawlRun:
     row = db.execute(
         "SELECT id, source_id, spider, started_at, finished_at, pid, pages, pages_empty, reviews_parsed, "
         "reviews_new, reviews_changed, dropped, dropped_reasons, errors, http_statuses, "
-        "finish_reason, ok, health, log_path FROM crawl_runs WHERE id = ?",
+        "finish_reason, ok, health, log_path, coverage FROM crawl_runs WHERE id = ?",
         [run_id],
     ).fetchone()
     if row is None:
@@ -88,6 +89,7 @@ def crawl_run(db: Database, run_id: int) -> CrawlRun:
     values[12] = json.loads(values[12])
     values[14] = json.loads(values[14])
     values[16] = None if values[16] is None else bool(values[16])
+    values[19] = json.loads(values[19])
     return CrawlRun(*values)
 
 

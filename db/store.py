@@ -31,6 +31,8 @@ CONTENT_FIELDS = (
     "published_at",
     "reply_body",
     "replied_at",
+    "verified",
+    "answers",
 )
 #: Columns a review row may carry (``first_seen_at``/``last_seen_at`` are the writer's).
 REVIEW_FIELDS = ("review_key", "business_id", "source_id", "native_id", *CONTENT_FIELDS, "url")
@@ -123,6 +125,7 @@ _RUN_COLUMNS = frozenset(
         "finish_reason",
         "ok",
         "health",
+        "coverage",
     }
 )
 
@@ -151,15 +154,26 @@ def record_aggregate(
     rating_raw: str | None,
     rating_scale: float | None,
     review_count: int | None,
+    details: Mapping[str, Any] | None = None,
     run_id: int | None = None,
     now: datetime | None = None,
 ) -> None:
-    """Keep what a source says about itself (e.g. "4.2 from 250 reviews") at this crawl."""
+    """Keep what a source says about itself ("4.2 from 250 reviews", and on some platforms how
+    the business replies) at this crawl."""
     with write_transaction(db):
         db.execute(
             "INSERT INTO aggregate_ratings (source_id, run_id, observed_at, rating, rating_raw, "
-            "rating_scale, review_count) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [source_id, run_id, utc_iso(now), rating, rating_raw, rating_scale, review_count],
+            "rating_scale, review_count, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                source_id,
+                run_id,
+                utc_iso(now),
+                rating,
+                rating_raw,
+                rating_scale,
+                review_count,
+                json.dumps(details, ensure_ascii=False, sort_keys=True) if details else None,
+            ],
         )
 
 
