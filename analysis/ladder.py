@@ -302,6 +302,21 @@ def _decide(reading: _Reading, stars: int | None, text: str) -> tuple[int, float
     return rung, confidence, []
 
 
+def review_text(title: str | None, body: str | None, answers: str | None = None) -> str:
+    """What the ladder reads of a stored review: its title, its text, and the platform's
+    structured answers ("Thời gian giao hàng: Đúng hẹn"; a tag the reviewer disagreed with is
+    read negated, "không Giao hàng nhanh")."""
+    parts = [part for part in (title, body) if part]
+    for question, answer in json.loads(answers) if answers else ():
+        if question == "agree":
+            parts.append(answer)
+        elif question == "disagree":
+            parts.append(f"không {answer}")
+        else:
+            parts.append(f"{question}: {answer}")
+    return ". ".join(parts)
+
+
 def classify_reviews(
     db: Database, *, now: datetime | None = None, on_batch: Callable[[int], None] | None = None
 ) -> int:
@@ -317,7 +332,7 @@ def classify_reviews(
         rungs = []
         dimensions = []
         for review in batch:
-            text = review.text
+            text = review_text(review.title, review.body, review.answers)
             result = classify(text, review.rating, review.lang)
             rungs.append(
                 {

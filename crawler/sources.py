@@ -14,6 +14,8 @@ class Option:
     type: type
     help: str
     default: object = None
+    required: bool = False
+    choices: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,25 @@ COMMON_OPTIONS = {
     "day_first": Option(bool, "read 03/05/2024 as 3 May (set false for American sites)", True),
 }
 
+_CSS_OPTIONS = {
+    "review": Option(str, "selector of each review's block", required=True),
+    "rating": Option(str, "selector of the rating, within the block"),
+    "rating_from": Option(
+        str,
+        "how the rating is written: text, width (a star bar's width %), class or attr:NAME",
+        "text",
+    ),
+    "rating_scale": Option(float, "the best rating on this site's scale", 5.0),
+    "title": Option(str, "selector of the title"),
+    "body": Option(str, "selector of the review text"),
+    "date": Option(str, 'selector of the date, e.g. "time::attr(datetime)"'),
+    "author": Option(str, "selector of the reviewer's name (stored only as a salted hash)"),
+    "id": Option(str, 'selector of the review\'s own id, e.g. "::attr(data-review-id)"'),
+    "reply": Option(str, "selector of the owner's reply"),
+    "reply_date": Option(str, "selector of the reply's date"),
+    "next": Option(str, "selector of the next-page link"),
+}
+
 SOURCE_KINDS = {
     kind.name: kind
     for kind in (
@@ -38,6 +59,19 @@ SOURCE_KINDS = {
             "schema.org Review and AggregateRating in JSON-LD or microdata, on any site",
             {"next": Option(str, "CSS selector of the next-page link, where there is no rel=next")},
         ),
+        SourceKind(
+            "trustpilot",
+            "Trustpilot-style company pages: reviews in the page's __NEXT_DATA__ JSON, ?page=N",
+        ),
+        SourceKind(
+            "tiki",
+            "Tiki-style marketplace review API: JSON with data and paging, page and limit",
+        ),
+        SourceKind(
+            "foody",
+            "Foody-style review feed: JSON Items paged with a LastId cursor, ratings out of 10",
+        ),
+        SourceKind("css", "any other site, read with CSS or XPath selectors", _CSS_OPTIONS),
     )
 }
 

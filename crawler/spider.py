@@ -1,8 +1,12 @@
 """The base of every review spider: one source, i.e. one business's reviews on one site.
 
 A spider is started by ``ladder crawl`` as ``python -m scrapy crawl KIND -a url=… -a business=…
-[-a run_id=N] [-a options=JSON] -s LADDER_DB=PATH``; it can be run by hand the same way from the
-project root. Subclasses only say how to read a page (:meth:`ReviewSpider.extract`).
+[-a run_id=N] [-a options=JSON] [-a full=1] -s LADDER_DB=PATH``; it can be run by hand the same way
+from the project root. Pages are read by the kind's extractor (:data:`crawler.extract.EXTRACTORS`).
+
+Crawls are incremental: listings are read newest first, and paging stops at the first page whose
+reviews are all stored already. ``full=1`` reads every page (to pick up edited reviews and owner
+replies written later), up to the page limit either way.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from twisted.python.failure import Failure
 
 from crawler.extract import extract
 from crawler.items import ExtractedPage, ReviewPage
-from crawler.normalize import SourceContext
+from crawler.normalize import SourceContext, page_keys
 from crawler.sources import source_options
 from db import open_db
 from db.store import ReviewWriter, author_salt, sync_business, sync_source
@@ -50,6 +54,7 @@ class ReviewSpider(scrapy.Spider):
         business: str = "",
         run_id: str = "",
         options: str = "{}",
+        full: str = "",
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -62,6 +67,7 @@ class ReviewSpider(scrapy.Spider):
         self.business = business
         self.run_id = int(run_id) if run_id else None
         self.options = self._read_options(options)
+        self.full = full.lower() in ("1", "true", "yes")
         self.allowed_domains = [parsed.hostname]
 
     def _read_options(self, text: str) -> dict[str, Any]:
@@ -72,6 +78,9 @@ class ReviewSpider(scrapy.Spider):
             raise UsageError(
                 f"{self.name}: unknown options {sorted(unknown)}; known: {sorted(known)}"
             )
+        missing = [name for name, option in known.items() if option.required and name not in given]
+        if missing:
+            raise UsageError(f"{self.name}: options {missing} are required")
         return {name: given.get(name, option.default) for name, option in known.items()}
 
     @classmethod
@@ -123,15 +132,33 @@ class ReviewSpider(scrapy.Spider):
             stats.set_value("ladder/first_empty_page", response.url)
             logger.warning("%s: no reviews found on this page", response.url)
         yield ReviewPage(url=response.url, raw=page.reviews, aggregate=page.aggregate)
-        if page.next_url and number < self.max_pages:
-            yield self.page_request(page.next_url, number + 1)
-        elif page.next_url:
+        if not page.next_url:
+            return
+        if not self.full and page.reviews and self.all_known(page):
+            stats.set_value("ladder/stopped_at_known_page", number)
+            logger.info(
+                "page %d holds no new review: stopping (crawl with --full to read all)", number
+            )
+        elif number >= self.max_pages:
             stats.set_value("ladder/max_pages_reached", self.max_pages)
             logger.info("stopping at the page limit (%d pages)", self.max_pages)
+        else:
+            yield self.page_request(page.next_url, number + 1)
+
+    def all_known(self, page: ExtractedPage) -> bool:
+        """Whether every review on the page was stored before this crawl."""
+        return page_keys(page.reviews, self.context) <= self.writer.known.keys()
 
     def extract(self, response: Response) -> ExtractedPage:
         """Read one page with this kind's extractor (:data:`crawler.extract.EXTRACTORS`)."""
-        return extract(self.name, response.body, response.url, self.options)
+        content_type = response.headers.get(b"Content-Type")
+        return extract(
+            self.name,
+            response.body,
+            response.url,
+            self.options,
+            content_type.decode("latin-1") if content_type else None,
+        )
 
     def on_error(self, failure: Failure) -> None:
         stats = self.crawler.stats

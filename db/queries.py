@@ -118,10 +118,7 @@ class ReviewText:
     body: str | None
     rating: float | None
     lang: str | None
-
-    @property
-    def text(self) -> str:
-        return ". ".join(part for part in (self.title, self.body) if part)
+    answers: str | None  # JSON [[question, answer], …]
 
 
 def reviews_to_classify(
@@ -133,7 +130,7 @@ def reviews_to_classify(
     while True:
         rows = db.execute(
             """
-            SELECT r.id, r.content_hash, r.title, r.body, r.rating, r.lang
+            SELECT r.id, r.content_hash, r.title, r.body, r.rating, r.lang, r.answers
             FROM reviews r LEFT JOIN review_rungs c ON c.review_id = r.id
             WHERE r.id > ?
               AND (c.review_id IS NULL OR c.version != ? OR c.content_hash != r.content_hash)

@@ -19,7 +19,9 @@ from sqlite_utils import Database
 
 from db.transaction import write_transaction
 
-#: A review whose content fields change (an edit, a late owner reply) is updated in place.
+#: A review whose content fields change (an edit, a late owner reply) is updated in place. Its
+#: ``published_at`` is kept from the first time it was seen: sites that show relative dates
+#: ("3 ngày trước") are most precise when a review is new.
 CONTENT_FIELDS = (
     "rating",
     "rating_raw",
@@ -28,14 +30,21 @@ CONTENT_FIELDS = (
     "body",
     "lang",
     "author_hash",
-    "published_at",
     "reply_body",
     "replied_at",
     "verified",
     "answers",
 )
 #: Columns a review row may carry (``first_seen_at``/``last_seen_at`` are the writer's).
-REVIEW_FIELDS = ("review_key", "business_id", "source_id", "native_id", *CONTENT_FIELDS, "url")
+REVIEW_FIELDS = (
+    "review_key",
+    "business_id",
+    "source_id",
+    "native_id",
+    "published_at",
+    *CONTENT_FIELDS,
+    "url",
+)
 
 
 def utc_iso(moment: datetime | None = None) -> str:
@@ -194,7 +203,9 @@ class WriteCounts:
 _COLUMNS = ", ".join((*REVIEW_FIELDS, "content_hash", "first_seen_at", "last_seen_at"))
 _PLACEHOLDERS = ", ".join("?" * (len(REVIEW_FIELDS) + 3))
 _UPDATES = ", ".join(
-    f"{field} = excluded.{field}" for field in (*REVIEW_FIELDS[1:], "content_hash", "last_seen_at")
+    f"{field} = excluded.{field}"
+    for field in (*REVIEW_FIELDS[1:], "content_hash", "last_seen_at")
+    if field != "published_at"
 )
 _UPSERT = (
     f"INSERT INTO reviews ({_COLUMNS}) VALUES ({_PLACEHOLDERS}) "  # noqa: S608 - constant columns

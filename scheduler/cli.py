@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
@@ -18,6 +19,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from analysis.evaluate import LabelError
+from crawler.importer import ImportFailed
 from crawler.sources import SOURCE_KINDS, source_options
 from db import DatabaseError, open_db
 from db.queries import business_summaries, count_reviews
@@ -28,7 +30,15 @@ from scheduler.fetch import FetchError, read_page
 from scheduler.jobs import CrawlError, crawl_sources, select_targets
 
 EXIT_UNHEALTHY = 3
-_EXPECTED = (ConfigError, DatabaseError, CrawlError, FetchError, AnalysisError, LabelError)
+_EXPECTED = (
+    ConfigError,
+    DatabaseError,
+    CrawlError,
+    FetchError,
+    AnalysisError,
+    LabelError,
+    ImportFailed,
+)
 
 
 class LadderGroup(click.Group):
@@ -101,16 +111,21 @@ def show_config(ctx: click.Context) -> None:
 @cli.command()
 @click.argument("businesses", nargs=-1)
 @click.option("--source", "kind", type=click.Choice(sorted(SOURCE_KINDS)), help="Only this kind.")
+@click.option(
+    "--full", is_flag=True, help="Read every page, not only up to the first page of known reviews."
+)
 @click.pass_context
-def crawl(ctx: click.Context, businesses: tuple[str, ...], kind: str | None) -> None:
+def crawl(ctx: click.Context, businesses: tuple[str, ...], kind: str | None, full: bool) -> None:
     """Crawl every source (or those of BUSINESSES), one process per source.
 
+    Crawls are incremental: each source is read newest first until a page holds no new review.
+    Run with --full now and then (weekly, say) to pick up edited reviews and late owner replies.
     Exits 3 when any source failed or read nothing: the table says why.
 
     \b
     Example:
       ladder crawl
-      ladder crawl "Highlands Corner" --source schemaorg
+      ladder crawl "Highlands Corner" --source schemaorg --full
     """
     from scheduler.console import CrawlProgress, print_crawl
 
@@ -118,7 +133,7 @@ def crawl(ctx: click.Context, businesses: tuple[str, ...], kind: str | None) -> 
     targets = select_targets(config, businesses, kind)
     progress = CrawlProgress(config)
     with progress.shown():
-        outcomes = crawl_sources(config, targets, on_start=progress.started)
+        outcomes = crawl_sources(config, targets, on_start=progress.started, full=full)
     print_crawl(outcomes)
     if not all(outcome.ok for outcome in outcomes):
         ctx.exit(EXIT_UNHEALTHY)
@@ -231,6 +246,73 @@ def demo(ctx: click.Context, out: Path) -> None:
         console.print(show_rank(db, week, "all", config.report.language, as_json=False))
     if not all(outcome.ok for outcome in outcomes):
         ctx.exit(EXIT_UNHEALTHY)
+
+
+@cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--business", required=True, help="The business the reviews are about.")
+@click.option(
+    "--source", "label", required=True, help='A name for where they came from, e.g. "google".'
+)
+@click.option(
+    "--map",
+    "mappings",
+    multiple=True,
+    metavar="FIELD=COLUMN",
+    help="Which column holds a field (text, rating, title, date, author, reply, reply_date, id, lang).",
+)
+@click.option("--scale", type=float, default=5.0, show_default=True, help="The best rating.")
+@click.option("--month-first", is_flag=True, help="Read 03/05/2024 as March 5 (American files).")
+@click.pass_context
+def import_command(
+    ctx: click.Context,
+    file: Path,
+    business: str,
+    label: str,
+    mappings: tuple[str, ...],
+    scale: float,
+    month_first: bool,
+) -> None:
+    """Import reviews exported elsewhere: CSV, JSON lines, a JSON list, or a Google Business
+    Profile export. Validated, deduplicated and stored like crawled reviews; rerunning adds nothing.
+
+    Columns are recognised by name (text, comment, rating, stars, date, created_at, reply …, also
+    in Vietnamese); name the others with --map.
+
+    \b
+    Example:
+      ladder import reviews.csv --business "Cà Phê Mộc" --source google
+      ladder import export.jsonl --business "Mộc" --source zalo --map text=noi_dung --map date=ngay
+    """
+    from crawler.importer import import_reviews
+
+    config = _config(ctx)
+    if business not in {b.name for b in config.businesses}:
+        raise click.BadParameter(
+            f"{business!r} is not a business in {config.path}", param_hint="--business"
+        )
+    mapping = dict(_pairs(mappings, "--map"))
+    with contextlib.closing(open_db(config.database)) as db:
+        result = import_reviews(
+            db, file, business=business, label=label, mapping=mapping, scale=scale,
+            salt=os.environ.get("LADDER_SALT"), tz=config.timezone, day_first=not month_first,
+        )  # fmt: skip
+    dropped = sum(result.dropped.values())
+    click.echo(
+        f"Read {result.rows} rows ({', '.join(f'{k}={v}' for k, v in result.columns.items())}): "
+        f"{result.new} new, {result.changed} changed, {result.unchanged} already stored, "
+        f"{dropped} dropped{' ' + str(dict(result.dropped)) if dropped else ''}."
+    )
+
+
+def _pairs(values: tuple[str, ...], option: str) -> list[tuple[str, str]]:
+    pairs = []
+    for value in values:
+        name, equals, column = value.partition("=")
+        if not equals or not name or not column:
+            raise click.BadParameter(f"{value!r}: write FIELD=COLUMN", param_hint=option)
+        pairs.append((name.strip(), column.strip()))
+    return pairs
 
 
 @cli.command("classify")

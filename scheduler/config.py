@@ -261,6 +261,14 @@ class _Reader:
         for name, option in options.items():
             if name in data:
                 values[name] = self.value(data, name, where, option.type)
+            elif option.required:
+                raise self.fail(f"{where}.{name}", f"required for a {kind!r} source: {option.help}")
+        rating_from = str(values.get("rating_from", "text"))
+        if rating_from not in ("text", "width", "class") and not rating_from.startswith("attr:"):
+            raise self.fail(
+                f"{where}.rating_from",
+                f"{rating_from!r}: use text, width, class or attr:NAME",
+            )
         return SourceConfig(kind=kind, url=url, options=values)
 
     def crawl(self, data: Any) -> CrawlConfig:

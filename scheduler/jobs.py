@@ -91,8 +91,11 @@ def user_agent(config: Config) -> str:
     return f"ServiceLadder/{__version__} (+{PROJECT_URL}; {config.crawl.contact})"
 
 
-def crawl_command(config: Config, target: CrawlTarget, run_id: int) -> list[str]:
-    """The ``python -m scrapy crawl`` command line for one source."""
+def crawl_command(
+    config: Config, target: CrawlTarget, run_id: int, *, full: bool = False
+) -> list[str]:
+    """The ``python -m scrapy crawl`` command line for one source (``full``: every page, not only
+    until the first page of known reviews)."""
     crawl, source = config.crawl, target.source
     delay = float(source.options.get("delay", crawl.delay))
     spider_options = {k: v for k, v in source.options.items() if k not in _SETTING_OPTIONS}
@@ -118,6 +121,7 @@ def crawl_command(config: Config, target: CrawlTarget, run_id: int) -> list[str]
         "business": target.business.name,
         "run_id": run_id,
         "options": json.dumps(spider_options, ensure_ascii=False),
+        "full": int(full),
     }
     for name, value in arguments.items():
         command += ["-a", f"{name}={value}"]
@@ -170,6 +174,7 @@ def run_crawl(
     source_id: int | None = None,
     on_start: Callable[[CrawlTarget, int], None] | None = None,
     cancel: threading.Event | None = None,
+    full: bool = False,
 ) -> CrawlOutcome:
     """Crawl one source in a subprocess and return its ``crawl_runs`` row.
 
@@ -191,7 +196,7 @@ def run_crawl(
             run_id = start_crawl_run(db, source_id, target.source.kind, log_path=str(log_path))
         if on_start is not None:
             on_start(target, run_id)
-        command = crawl_command(config, target, run_id)
+        command = crawl_command(config, target, run_id, full=full)
         returncode, stopped = _run_subprocess(config, command, log_path, cancel)
         with contextlib.closing(open_db(config.database)) as db:
             run = crawl_run(db, run_id)
@@ -261,6 +266,7 @@ def crawl_sources(
     targets: Sequence[CrawlTarget],
     *,
     on_start: Callable[[CrawlTarget, int], None] | None = None,
+    full: bool = False,
 ) -> list[CrawlOutcome]:
     """Crawl several sources, ``[crawl].parallel`` at a time; outcomes in the targets' order."""
     ids = sync_config(config)
@@ -268,7 +274,9 @@ def crawl_sources(
 
     def one(target: CrawlTarget) -> CrawlOutcome:
         source_id = ids[target.business.name, target.source.kind, target.source.url]
-        return run_crawl(config, target, source_id=source_id, on_start=on_start, cancel=cancel)
+        return run_crawl(
+            config, target, source_id=source_id, on_start=on_start, cancel=cancel, full=full
+        )
 
     with ThreadPoolExecutor(max_workers=config.crawl.parallel) as pool:
         futures = [pool.submit(one, target) for target in targets]

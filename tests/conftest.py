@@ -65,7 +65,7 @@ def review_page(reviews: Sequence[dict[str, Any]], *, next_path: str | None = No
     link = f'<link rel="next" href="{next_path}">' if next_path else ""
     return Page(
         "<!doctype html><html><head><meta charset='utf-8'>"
-        f"{link}<script type='application/ld+json'>{json.dumps(data)}</script>"
+        f"{link}<script type='application/ld+json'>{json.dumps(data, ensure_ascii=False)}</script>"
         "</head><body></body></html>"
     )
 

@@ -9,6 +9,8 @@ import signal
 import subprocess
 import sys
 import time
+import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -216,3 +218,37 @@ def test_interrupting_ladder_crawl_stops_its_crawls(tmp_path: Path, server: Fixt
     assert run.pid is not None
     with pytest.raises(ProcessLookupError):
         os.killpg(run.pid, 0)
+
+
+def _cp1258(text: str) -> bytes:
+    """Windows-1258 keeps letters like ơ and ư whole and writes tone marks after them."""
+    tones = "\u0300\u0301\u0303\u0309\u0323"
+    out = ""
+    for char in text:
+        parts = unicodedata.normalize("NFD", char)
+        out += unicodedata.normalize("NFC", "".join(c for c in parts if c not in tones))
+        out += "".join(c for c in parts if c in tones)
+    return out.encode("cp1258")
+
+
+@pytest.mark.parametrize(
+    ("header", "encode", "body"),
+    [
+        ("text/html; charset=windows-1258", _cp1258, "Sẽ quay lại, phục vụ được"),
+        (
+            "text/html; charset=iso-8859-1",
+            lambda text: text.encode("latin-1"),
+            "Très bon café, à bientôt",
+        ),
+    ],
+)
+def test_pages_served_in_other_encodings_are_read_correctly(
+    tmp_path: Path, server: FixtureServer, header: str, encode: Callable[[str], bytes], body: str
+) -> None:
+    page = review_page([review(1, body=body)])
+    server.add("/shop/reviews", Page(encode(page.payload().decode()), content_type=header))
+    run = crawl(tmp_path, server).run
+    assert run is not None
+    assert run.ok, run.health
+    (row,) = stored(tmp_path)
+    assert row["body"] == body  # decoded, and composed (NFC) again

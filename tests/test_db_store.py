@@ -266,3 +266,29 @@ def test_crawls_writing_side_by_side_wait_for_each_other(tmp_path: Path) -> None
         written = pool.starmap(_write_batches, [(path, f"shop{n}") for n in range(4)])
     with open_db(path) as database:
         assert database["reviews"].count == sum(written) == 4 * 60 * 20
+
+
+def test_the_first_publication_date_is_kept(db: Database, source: tuple[int, int]) -> None:
+    """A site that writes "3 ngày trước" gives a less precise date each day: the first stays."""
+    business_id, source_id = source
+    ReviewWriter(db, source_id).write(
+        [_row("k", business_id, source_id, published_at="2026-11-20T17:00:00Z")]
+    )
+    later = ReviewWriter(db, source_id).write(
+        [_row("k", business_id, source_id, published_at="2026-11-19T17:00:00Z")]
+    )
+    assert (later.changed, later.unchanged) == (0, 1)
+    edited = ReviewWriter(db, source_id).write(
+        [
+            _row(
+                "k",
+                business_id,
+                source_id,
+                published_at="2026-11-01T00:00:00Z",
+                reply_body="Cảm ơn",
+            )
+        ]
+    )
+    assert edited.changed == 1
+    assert by_key(db, "k")["published_at"] == "2026-11-20T17:00:00Z"
+    assert by_key(db, "k")["reply_body"] == "Cảm ơn"

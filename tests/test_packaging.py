@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from importlib.metadata import distributions
+from pathlib import Path
 
 import crawler.spiders
 from crawler.extract import EXTRACTORS
@@ -44,3 +45,14 @@ def test_every_spider_module_is_named_after_its_spider() -> None:
         assert spider.name == module_name
         assert spider.__name__ == f"{module_name.capitalize()}Spider"
         assert module_name in EXTRACTORS
+
+
+def test_every_source_kind_has_its_documentation_page() -> None:
+    docs = Path(__file__).parent.parent / "docs"
+    configuration = (docs / "configuration.md").read_text(encoding="utf-8")
+    for kind, spec in SOURCE_KINDS.items():
+        page = docs / "sources" / f"{kind}.md"
+        assert page.exists(), f"docs/sources/{kind}.md is missing"
+        assert "**Terms:**" in page.read_text(encoding="utf-8")
+        for option in spec.options:
+            assert f"`{option}`" in configuration, f"docs/configuration.md lacks {kind}'s {option}"

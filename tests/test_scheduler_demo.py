@@ -39,19 +39,37 @@ def test_demo_crawls_every_business_and_a_rerun_adds_nothing(demo_output: Path) 
     assert "(0 new in this run)" in second.output, second.output
     with contextlib.closing(open_db(out / "ladder.db")) as db:
         assert db["reviews"].count == total
-        runs = db.execute("SELECT reviews_new, reviews_changed FROM crawl_runs WHERE id > 5")
-        assert runs.fetchall() == [(0, 0)] * 5
+        runs = db.execute("SELECT pages, reviews_new, reviews_changed FROM crawl_runs WHERE id > 8")
+        assert runs.fetchall() == [(1, 0, 0)] * 8  # one listing page per source, nothing new
         sources = [row["url"] for row in db["sources"].rows]
-    assert len(sources) == 5, sources  # the same port, so the same source URLs
+        kinds = sorted(row["kind"] for row in db["sources"].rows)
+    assert len(sources) == 8, sources  # the same port, so the same source URLs
+    assert kinds == [
+        "css",
+        "foody",
+        "schemaorg",
+        "schemaorg",
+        "schemaorg",
+        "schemaorg",
+        "tiki",
+        "trustpilot",
+    ]
 
 
 def test_demo_sites_use_every_markup_style_and_paginate() -> None:
-    sites = demo_sites(build_world(datetime(2026, 11, 24, tzinfo=UTC)))
-    assert {site.style for site in sites} == set(STYLES)
-    pages = demo_pages(sites)
+    now = datetime(2026, 11, 24, tzinfo=UTC)
+    world = build_world(now)
+    sites = demo_sites(world)
+    assert {site.style for site in sites} >= set(STYLES)
+    assert {site.kind for site in sites} == {"schemaorg", "css", "trustpilot", "tiki", "foody"}
+    for business in world:  # every review is served once, on one of the business's sites
+        served = [r for site in sites if site.business is business for r in site.reviews]
+        assert sorted(r.native_id for r in served) == sorted(r.native_id for r in business.reviews)
+    pages = demo_pages(sites, now)
     for site in sites:
-        count = sum(1 for path in pages if path.startswith(site.path))
-        assert count * 20 >= len(site.business.reviews) > (count - 1) * 20
+        prefix = site.path.split("?")[0]
+        count = sum(1 for path in pages if path.split("?")[0] == prefix)
+        assert count * 20 >= len(site.reviews) > (count - 1) * 20
     texts = [page.payload().decode() for page in pages.values()]
     assert all(
         "<script>" not in text.replace('<script type="application/ld+json">', "") for text in texts

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from crawler.extract import schemaorg
+from w3lib.encoding import html_to_unicode
+
+from crawler.extract import css, foody, schemaorg, tiki, trustpilot
 from crawler.items import ExtractedPage
 
 Extractor = Callable[[bytes, str, Mapping[str, Any]], ExtractedPage]
@@ -15,9 +17,23 @@ EXTRACTORS: dict[str, Extractor] = {
     "schemaorg": lambda body, url, options: schemaorg.extract_page(
         body, url, next_selector=options.get("next")
     ),
+    "trustpilot": lambda body, url, options: trustpilot.extract_page(body, url),
+    "tiki": lambda body, url, options: tiki.extract_page(body, url),
+    "foody": lambda body, url, options: foody.extract_page(body, url),
+    "css": css.extract_page,
 }
 
 
-def extract(kind: str, body: bytes, url: str, options: Mapping[str, Any]) -> ExtractedPage:
-    """Run the ``kind`` extractor on one page (``KeyError`` for an unknown kind)."""
-    return EXTRACTORS[kind](body, url, options)
+def extract(
+    kind: str, body: bytes, url: str, options: Mapping[str, Any], content_type: str | None = None
+) -> ExtractedPage:
+    """Run the ``kind`` extractor on one page (``KeyError`` for an unknown kind). The page is
+    first re-encoded as UTF-8 from whatever it was served in."""
+    return EXTRACTORS[kind](as_utf8(body, content_type), url, options)
+
+
+def as_utf8(body: bytes, content_type: str | None = None) -> bytes:
+    """The page as UTF-8, whatever its HTTP header, byte-order mark or ``<meta charset>`` says it
+    is in (Latin-1, Windows-1258 …); UTF-8 pages are returned as they are."""
+    encoding, text = html_to_unicode(content_type, body)
+    return body if encoding in ("utf-8", "ascii") else text.encode("utf-8")

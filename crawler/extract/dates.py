@@ -149,7 +149,14 @@ def _parse_words(text: str, *, now: datetime, tz: tzinfo) -> datetime | None:
     if match and match.group("unit") in _UNITS:
         count = match.group("n")
         amount = int(count) if count and count.isdigit() else 1
-        return (now - amount * _UNITS[match.group("unit")]).astimezone(UTC)
+        step = _UNITS[match.group("unit")]
+        moment = (now - amount * step).astimezone(tz)
+        # as precise as the phrase: "3 ngày trước" is a day, "5 giờ trước" an hour
+        if step >= timedelta(days=1):
+            return _local(moment.date(), tz)
+        if step >= timedelta(hours=1):
+            moment = moment.replace(minute=0, second=0, microsecond=0)
+        return moment.astimezone(UTC)
     match = _VI_WORDS.match(text)
     if match:
         year = int(match.group(3)) if match.group(3) else now.astimezone(tz).year

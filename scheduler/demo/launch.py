@@ -21,10 +21,10 @@ from scheduler.demo.world import build_world
 CONFIG_NAME = "ladder.toml"
 
 
-def demo_pages(sites: Sequence[DemoSite]) -> dict[str, Page]:
+def demo_pages(sites: Sequence[DemoSite], now: datetime) -> dict[str, Page]:
     pages = {"/": render_index(sites)}
     for site in sites:
-        pages.update(render_site(site))
+        pages.update(render_site(site, now))
     return pages
 
 
@@ -43,8 +43,9 @@ def serve_demo(
     now: datetime | None = None, *, port: int = 0
 ) -> Iterator[tuple[FixtureServer, list[DemoSite]]]:
     """Serve the demo world; yields the running server and its sites."""
-    sites = demo_sites(build_world(now or datetime.now(UTC)))
-    pages = demo_pages(sites)
+    now = now or datetime.now(UTC)
+    sites = demo_sites(build_world(now))
+    pages = demo_pages(sites, now)
     try:
         server = FixtureServer(pages, port=port)
     except OSError:  # the previous port is taken now
@@ -66,11 +67,15 @@ def demo_config_text(server_url: str, sites: Sequence[DemoSite]) -> str:
         "[database]",
         'path = "ladder.db"',
     ]
+    seen: set[str] = set()
     for site in sites:
         header = "business" if site.business.is_self else "competitors"
-        lines += ["", f"[{header}]" if site.business.is_self else f"[[{header}]]"]
-        lines += [f"name = {_quote(site.business.name)}", "", f"[[{header}.sources]]"]
-        lines += ['kind = "schemaorg"', f"url = {_quote(server_url + site.path)}"]
+        if site.business.name not in seen:
+            seen.add(site.business.name)
+            lines += ["", f"[{header}]" if site.business.is_self else f"[[{header}]]"]
+            lines += [f"name = {_quote(site.business.name)}"]
+        lines += ["", f"[[{header}.sources]]"]
+        lines += [f"kind = {_quote(site.kind)}", f"url = {_quote(server_url + site.path)}"]
         lines += [f"{name} = {_quote(value)}" for name, value in site.options.items()]
     lines += [
         "",

@@ -1,5 +1,7 @@
 """The demo world as web sites: each business's reviews on paged listing pages, each site marked up
-a different way, so one demo crawl exercises every path of the schema.org extractor:
+a different way, so one demo crawl exercises every source kind and every path of the schema.org
+extractor. Three competitors have half their reviews on a review platform (Trustpilot-, Tiki- and
+Foody-like, :mod:`scheduler.demo.platforms`), and one is read with CSS selectors.
 
 =============  ==============================================================================
 style          markup
@@ -23,6 +25,7 @@ from datetime import datetime, timedelta, timezone
 from html import escape
 from typing import Any
 
+from scheduler.demo.platforms import foody_pages, tiki_pages, trustpilot_pages
 from scheduler.demo.server import Page
 from scheduler.demo.world import DemoBusiness, DemoReview
 
@@ -31,33 +34,72 @@ STYLES = ("jsonld", "graph", "microdata", "tenpoint", "organization")
 SITE_TZ = timezone(timedelta(hours=7), "ICT")
 
 
+#: Competitors (by position in the world) with half their reviews on a platform.
+PLATFORMS = {1: "trustpilot", 2: "tiki", 3: "foody"}
+#: How the demo's CSS source reads the visible reviews of the "organization" style.
+CSS_OPTIONS = {
+    "review": "article.review",
+    "id": "::attr(data-review-id)",
+    "rating": "span.stars",
+    "rating_from": "width",
+    "title": "h3.review-title",
+    "body": "p.review-body",
+    "date": "time::attr(datetime)",
+    "reply": ".owner-reply p",
+    "reply_date": ".owner-reply time",
+    "next": "link[rel=next]::attr(href)",
+}
+
+
 @dataclass(frozen=True)
 class DemoSite:
     business: DemoBusiness
-    style: str
+    style: str  # an HTML style of STYLES, or a platform of PLATFORMS
+    kind: str  # the source kind that reads it
+    reviews: tuple[DemoReview, ...]
     options: dict[str, Any] = field(default_factory=dict)
 
     @property
     def path(self) -> str:
-        return f"/{self.business.slug}/reviews"
+        """The first listing page (with its query, where the platform has one)."""
+        slug, number = self.business.slug, sum(map(ord, self.business.slug))
+        return {
+            "trustpilot": f"/tp/review/{slug}",
+            "tiki": f"/tiki/api/v2/reviews?product_id={number}&limit={REVIEWS_PER_PAGE}&page=1",
+            "foody": f"/foody/__get/Review/ResLoadMore?ResId={number}&Count={REVIEWS_PER_PAGE}",
+        }.get(self.style, f"/{slug}/reviews")
 
     def page_path(self, number: int) -> str:
         return self.path if number == 1 else f"{self.path}?page={number}"
 
 
 def demo_sites(world: Sequence[DemoBusiness]) -> list[DemoSite]:
-    """One site per business, the markup styles in turn."""
+    """The sites of every business: its own site (the markup styles in turn), and for three
+    competitors a review platform holding every other one of its reviews."""
     sites = []
     for index, business in enumerate(world):
         style = STYLES[index % len(STYLES)]
-        options = {"next": "a.pager-next"} if style == "tenpoint" else {}
-        sites.append(DemoSite(business, style, options))
+        platform = PLATFORMS.get(index)
+        own = business.reviews[1::2] if platform else business.reviews
+        if style == "organization":
+            sites.append(DemoSite(business, style, "css", own, CSS_OPTIONS))
+        else:
+            options = {"next": "a.pager-next"} if style == "tenpoint" else {}
+            sites.append(DemoSite(business, style, "schemaorg", own, options))
+        if platform:
+            sites.append(DemoSite(business, platform, platform, business.reviews[0::2]))
     return sites
 
 
-def render_site(site: DemoSite) -> dict[str, Page]:
-    """Every listing page of one site, by path."""
-    reviews = site.business.reviews
+def render_site(site: DemoSite, now: datetime) -> dict[str, Page]:
+    """Every listing page of one site, by path (and query)."""
+    if site.style == "trustpilot":
+        return trustpilot_pages(site.path, site.business.name, site.reviews)
+    if site.style == "tiki":
+        return tiki_pages(site.path, site.reviews)
+    if site.style == "foody":
+        return foody_pages(site.path, site.reviews, now)
+    reviews = site.reviews
     count = max(1, -(-len(reviews) // REVIEWS_PER_PAGE))
     pages = {}
     for number in range(1, count + 1):
@@ -69,7 +111,7 @@ def render_site(site: DemoSite) -> dict[str, Page]:
 
 def render_index(sites: Sequence[DemoSite]) -> Page:
     links = "".join(
-        f'<li><a href="{site.path}">{escape(site.business.name)}</a> ({site.style})</li>'
+        f'<li><a href="{escape(site.path)}">{escape(site.business.name)}</a> ({site.style})</li>'
         for site in sites
     )
     return Page(f"<!doctype html><title>Service Ladder demo</title><ul>{links}</ul>")
@@ -98,7 +140,8 @@ def _visible(review: DemoReview) -> str:
             f"<p>{escape(review.reply_body)}</p></div>"
         )
     return (
-        f'<article class="review" lang="{review.lang}">{title}{_stars(review)}'
+        f'<article class="review" data-review-id="{review.native_id}" lang="{review.lang}">'
+        f"{title}{_stars(review)}"
         f'<time datetime="{_local(review.published_at).isoformat()}">'
         f"{_local(review.published_at):%d/%m/%Y}</time>"
         f'<p class="review-body">{escape(review.body)}</p>{reply}</article>'
@@ -153,14 +196,14 @@ def _review_node(site: DemoSite, review: DemoReview) -> dict[str, Any]:
     return node
 
 
-def _aggregate(business: DemoBusiness, tenpoint: bool = False) -> dict[str, Any]:
-    ratings = [r.rating for r in business.reviews] or [0]
+def _aggregate(site: DemoSite, tenpoint: bool = False) -> dict[str, Any]:
+    ratings = [r.rating for r in site.reviews] or [0]
     mean = sum(ratings) / len(ratings)
     if tenpoint:
         return {"@type": "AggregateRating", "ratingValue": f"{mean * 2:.1f}", "bestRating": "10",
-                "worstRating": "0", "reviewCount": str(len(business.reviews))}  # fmt: skip
+                "worstRating": "0", "reviewCount": str(len(site.reviews))}  # fmt: skip
     return {"@type": "AggregateRating", "ratingValue": round(mean, 2), "bestRating": 5,
-            "reviewCount": len(business.reviews)}  # fmt: skip
+            "reviewCount": len(site.reviews)}  # fmt: skip
 
 
 def _structured(site: DemoSite, reviews: Sequence[DemoReview]) -> str:
@@ -168,14 +211,14 @@ def _structured(site: DemoSite, reviews: Sequence[DemoReview]) -> str:
     nodes = [_review_node(site, review) for review in reviews]
     if site.style == "graph":
         entity = {"@type": "LocalBusiness", "@id": f"{site.path}#business", "name": business.name,
-                  "aggregateRating": _aggregate(business),
+                  "aggregateRating": _aggregate(site),
                   "review": [{"@id": node["@id"]} for node in nodes]}  # fmt: skip
         return _script({"@context": "https://schema.org", "@graph": [entity, *nodes]})
     if site.style == "microdata":
         return ""
     entity_type = "Organization" if site.style == "organization" else "LocalBusiness"
     entity = {"@context": "https://schema.org", "@type": entity_type, "name": business.name,
-              "aggregateRating": _aggregate(business, site.style == "tenpoint"), "review": nodes}  # fmt: skip
+              "aggregateRating": _aggregate(site, site.style == "tenpoint"), "review": nodes}  # fmt: skip
     script = _script(entity)
     if site.style == "organization":  # a tracking snippet that is not valid JSON
         script += '<script type="application/ld+json">{"@type": "WebPage", "name": }</script>'
@@ -184,7 +227,7 @@ def _structured(site: DemoSite, reviews: Sequence[DemoReview]) -> str:
 
 def _microdata(site: DemoSite, reviews: Sequence[DemoReview]) -> str:
     business = site.business
-    ratings = [r.rating for r in business.reviews] or [0]
+    ratings = [r.rating for r in site.reviews] or [0]
     items = []
     for review in reviews:
         title = f'<h3 itemprop="name">{escape(review.title)}</h3>' if review.title else ""
@@ -214,7 +257,7 @@ def _microdata(site: DemoSite, reviews: Sequence[DemoReview]) -> str:
         f'<h1 itemprop="name">{escape(business.name)}</h1>'
         '<div itemprop="aggregateRating" itemscope itemtype="https://schema.org/AggregateRating">'
         f'<span itemprop="ratingValue">{sum(ratings) / len(ratings):.1f}</span> / 5, '
-        f'<span itemprop="reviewCount">{len(business.reviews)}</span> reviews</div>'
+        f'<span itemprop="reviewCount">{len(site.reviews)}</span> reviews</div>'
         f"{''.join(items)}</div>"
     )
 

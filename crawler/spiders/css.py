@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+from crawler.spider import ReviewSpider
+
+
+class CssSpider(ReviewSpider):
+    """Reviews of one source of the `css` kind (:mod:`crawler.extract.css`)."""
+
+    name = "css"

@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+from crawler.spider import ReviewSpider
+
+
+class FoodySpider(ReviewSpider):
+    """Reviews of one source of the `foody` kind (:mod:`crawler.extract.foody`)."""
+
+    name = "foody"

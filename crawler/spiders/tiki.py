@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+from crawler.spider import ReviewSpider
+
+
+class TikiSpider(ReviewSpider):
+    """Reviews of one source of the `tiki` kind (:mod:`crawler.extract.tiki`)."""
+
+    name = "tiki"

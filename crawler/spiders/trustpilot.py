@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+from crawler.spider import ReviewSpider
+
+
+class TrustpilotSpider(ReviewSpider):
+    """Reviews of one source of the `trustpilot` kind (:mod:`crawler.extract.trustpilot`)."""
+
+    name = "trustpilot"
