@@ -30,6 +30,7 @@ COMMON_OPTIONS = {
     "max_pages": Option(int, "stop after this many pages (default: [crawl].max_pages)"),
     "delay": Option(float, "seconds between requests to this site (default: [crawl].delay)"),
     "day_first": Option(bool, "read 03/05/2024 as 3 May (set false for American sites)", True),
+    "schedule": Option(str, "cron expression for this source's crawls (default: [schedule].crawl)"),
 }
 
 _CSS_OPTIONS = {

@@ -277,3 +277,23 @@ def m003_weekly_indexes(db: Database) -> None:
         "CREATE INDEX reviews_week ON reviews "
         "(published_at, business_id, source_id, author_hash, verified, rating, has_reply, replied_at)"
     )
+
+
+@migrations()
+def m004_job_runs(db: Database) -> None:
+    """What the scheduler service ran: every job, its outcome and how long it took."""
+    _execute_script(
+        db,
+        """
+        CREATE TABLE job_runs (
+            id INTEGER PRIMARY KEY,
+            job_id TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            seconds REAL,
+            ok INTEGER CHECK (ok IN (0, 1)),
+            message TEXT
+        );
+        CREATE INDEX job_runs_job_started ON job_runs (job_id, started_at);
+        """,
+    )

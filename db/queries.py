@@ -410,3 +410,32 @@ def business_evidence(
             if item["text"]:
                 found.append(EvidenceRow(item["signal"], item["text"], rung, published_at))
     return found
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    id: int
+    business: str
+    is_self: bool
+    kind: str
+    url: str
+
+
+def sources(db: Database) -> list[SourceRow]:
+    """Every source, ours first."""
+    cursor = db.execute(
+        "SELECT s.id, b.name, b.is_self, s.kind, s.url FROM sources s "
+        "JOIN businesses b ON b.id = s.business_id ORDER BY b.is_self DESC, b.name, s.kind, s.url"
+    )
+    return [
+        SourceRow(id_, name, bool(is_self), kind, url) for id_, name, is_self, kind, url in cursor
+    ]
+
+
+def source_runs(db: Database, source_id: int, *, limit: int = 20) -> list[CrawlRun]:
+    """A source's most recent crawl runs, newest first."""
+    ids = db.execute(
+        "SELECT id FROM crawl_runs WHERE source_id = ? ORDER BY started_at DESC, id DESC LIMIT ?",
+        [source_id, limit],
+    ).fetchall()
+    return [crawl_run(db, run_id) for (run_id,) in ids]

@@ -360,3 +360,20 @@ def set_setting(db: Database, key: str, value: str) -> None:
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             [key, value],
         )
+
+
+def start_job_run(db: Database, job_id: str, *, now: datetime | None = None) -> int:
+    with write_transaction(db):
+        cursor = db.execute(
+            "INSERT INTO job_runs (job_id, started_at) VALUES (?, ?)", [job_id, utc_iso(now)]
+        )
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+def finish_job_run(db: Database, run_id: int, *, ok: bool, message: str, seconds: float) -> None:
+    with write_transaction(db):
+        db.execute(
+            "UPDATE job_runs SET finished_at = ?, ok = ?, message = ?, seconds = ? WHERE id = ?",
+            [utc_iso(), int(ok), message, round(seconds, 3), run_id],
+        )

@@ -1,14 +1,15 @@
 """The analysis as the CLI and jobs run it: settings and time zone from the config, weeks chosen
-and checked, outcomes described."""
+and checked, outcomes described; and the sources' health."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlite_utils import Database
 
 from analysis.weekly import AnalysisOutcome, analyze, parse_week, week_label
-from db.queries import analysed_segments, analysed_weeks
+from crawler.health import SourceHealth, source_health
+from db.queries import SourceRow, analysed_segments, analysed_weeks, source_runs, sources
 from scheduler.config import Config
 
 
@@ -59,3 +60,14 @@ def choose_week(db: Database, week: str | None, segment: str) -> str:
             f"no analysis for {label}; analysed weeks run from {weeks[0]} to {weeks[-1]}"
         )
     return label
+
+
+def source_states(
+    db: Database, config: Config, now: datetime
+) -> list[tuple[SourceRow, SourceHealth]]:
+    """Every source in the database with its health (``ladder status``, the weekly report)."""
+    stale_after = timedelta(hours=config.schedule.stale_after_hours)
+    return [
+        (source, source_health(source_runs(db, source.id), now=now, stale_after=stale_after))
+        for source in sources(db)
+    ]

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
+import sys
 from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
@@ -19,12 +21,19 @@ from zoneinfo import ZoneInfo
 import click
 
 from analysis.evaluate import LabelError
+from crawler.health import BROKEN
 from crawler.importer import ImportFailed
 from crawler.sources import SOURCE_KINDS, source_options
 from db import DatabaseError, open_db
 from db.queries import business_summaries, count_reviews
 from scheduler import __version__
-from scheduler.analysis import AnalysisError, choose_week, describe_analysis, run_analysis
+from scheduler.analysis import (
+    AnalysisError,
+    choose_week,
+    describe_analysis,
+    run_analysis,
+    source_states,
+)
 from scheduler.config import Config, ConfigError, dump_config, find_config, load_config
 from scheduler.fetch import FetchError, read_page
 from scheduler.jobs import CrawlError, crawl_sources, select_targets
@@ -245,6 +254,81 @@ def demo(ctx: click.Context, out: Path) -> None:
         week = choose_week(db, None, "all")
         console.print(show_rank(db, week, "all", config.report.language, as_json=False))
     if not all(outcome.ok for outcome in outcomes):
+        ctx.exit(EXIT_UNHEALTHY)
+
+
+@cli.command()
+@click.option(
+    "--list", "list_only", is_flag=True, help="Print the jobs and their next runs, and exit."
+)
+@click.option("--send", is_flag=True, help="Also send the weekly report (needs [report.smtp]).")
+@click.pass_context
+def schedule(ctx: click.Context, list_only: bool, send: bool) -> None:
+    """Run the scheduler service: crawls, the weekly full pass and the weekly analysis, on the
+    cron expressions of [schedule], until SIGTERM or Ctrl-C (it stops after the running job).
+
+    Jobs are kept in jobs.sqlite beside the database, so a restart keeps them, and a run missed
+    while the service was down happens once when it is back. Each crawl takes the same per-source
+    lock as `ladder crawl`, so cron and the service never crawl one source twice at once.
+
+    \b
+    Example:
+      ladder schedule --list
+      ladder schedule --send
+    """
+    from scheduler.console import console, jobs_table
+    from scheduler.service import serve, upcoming
+
+    config = _config(ctx)
+    if list_only:
+        console.print(jobs_table(upcoming(config, datetime.now(UTC), send=send), config))
+        return
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    serve(config, send=send)
+
+
+@cli.command()
+@click.pass_context
+def cron(ctx: click.Context) -> None:
+    """Print crontab lines that run the same jobs as `ladder schedule`, for those who prefer cron.
+
+    The lines call `ladder crawl` and `ladder analyze`, which take the same per-source locks as the
+    service. Add them with `crontab -e`.
+
+    \b
+    Example:
+      ladder cron >> my.crontab && crontab my.crontab
+    """
+    from scheduler.service import planned_jobs
+    from scheduler.timetable import crontab_lines
+
+    config = _config(ctx)
+    ladder = [sys.executable, "-m", "scheduler"]
+    lines = crontab_lines(
+        planned_jobs(config), ladder, str(config.path.resolve()), config.schedule.timezone
+    )
+    click.echo("\n".join(lines))
+
+
+@cli.command()
+@click.pass_context
+def status(ctx: click.Context) -> None:
+    """Show every source's health: ok, stale, degraded or broken, with its last success, its last
+    crawl's figures and the reason. Exits 3 when any source is broken.
+
+    \b
+    Example:
+      ladder status || echo "a source needs attention"
+    """
+    from scheduler.console import console, status_table
+
+    config = _config(ctx)
+    with contextlib.closing(open_db(config.database)) as db:
+        rows = source_states(db, config, datetime.now(UTC))
+    console.print(status_table(rows))
+    if any(health.state == BROKEN for _, health in rows):
         ctx.exit(EXIT_UNHEALTHY)
 
 

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from analysis.weekly import AnalysisSettings
 from crawler.sources import SOURCE_KINDS, source_options
+from scheduler.timetable import cron_trigger
 
 DEFAULT_PATH = Path("ladder.toml")
 LANGUAGES = ("vi", "en")
@@ -72,7 +73,10 @@ class CrawlConfig:
 class ScheduleConfig:
     timezone: str = "Asia/Ho_Chi_Minh"
     crawl: str = "0 3 * * *"
+    full_crawl: str = "0 4 * * sun"
     report: str = "0 7 * * mon"
+    jitter: float = 300.0
+    stale_after_hours: float = 48.0
 
 
 @dataclass(frozen=True)
@@ -263,6 +267,8 @@ class _Reader:
                 values[name] = self.value(data, name, where, option.type)
             elif option.required:
                 raise self.fail(f"{where}.{name}", f"required for a {kind!r} source: {option.help}")
+        if "schedule" in values:
+            self.cron(values["schedule"], f"{where}.schedule", "UTC")
         rating_from = str(values.get("rating_from", "text"))
         if rating_from not in ("text", "width", "class") and not rating_from.startswith("attr:"):
             raise self.fail(
@@ -322,18 +328,37 @@ class _Reader:
             raise self.fail(
                 f"{where}.timezone", f'{timezone!r} is not a time zone; use e.g. "Asia/Ho_Chi_Minh"'
             ) from None
-        crons = {}
-        for key in ("crawl", "report"):
+        values: dict[str, Any] = {"timezone": timezone}
+        for key in ("crawl", "full_crawl", "report"):
             expression = self.value(data, key, where, str, getattr(defaults, key))
-            fields = expression.split()
-            if len(fields) != 5 or not all(_CRON_FIELD.match(f) for f in fields):
-                raise self.fail(
-                    f"{where}.{key}",
-                    f"{expression!r} is not a cron expression (minute hour day month weekday), "
-                    'e.g. "0 7 * * mon"',
-                )
-            crons[key] = expression
-        return ScheduleConfig(timezone=timezone, **crons)
+            if key == "full_crawl" and not expression.strip():
+                values[key] = ""  # no weekly full pass
+                continue
+            values[key] = self.cron(expression, f"{where}.{key}", timezone)
+        for key in ("jitter", "stale_after_hours"):
+            value = self.value(data, key, where, float, getattr(defaults, key))
+            if value < 0 or (key == "stale_after_hours" and value == 0):
+                raise self.fail(f"{where}.{key}", f"{value!r} must be more than 0")
+            values[key] = value
+        return ScheduleConfig(**values)
+
+    def cron(self, expression: str, where: str, timezone: str) -> str:
+        fields = expression.split()
+        problem = None
+        if len(fields) != 5 or not all(_CRON_FIELD.match(f) for f in fields):
+            problem = "not five fields"
+        else:
+            try:
+                cron_trigger(expression, ZoneInfo(timezone))
+            except ValueError as error:
+                problem = str(error)
+        if problem:
+            raise self.fail(
+                where,
+                f"{expression!r} is not a cron expression ({problem}); write minute hour day "
+                'month weekday, e.g. "0 7 * * mon" (weekday names are clearest; 0 and 7 are Sunday)',
+            )
+        return expression
 
     def report(self, data: Any) -> ReportConfig:
         where = "[report]"

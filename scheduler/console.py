@@ -5,8 +5,8 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
-from collections.abc import Iterator, Sequence
-from datetime import timedelta
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from rich.console import Console, Group
@@ -16,10 +16,12 @@ from sqlite_utils import Database
 
 from analysis.evaluate import Row
 from analysis.weekly import DIMENSION_KEYS, parse_week, week_bounds
+from crawler.health import SourceHealth
 from db import open_db
 from db.queries import (
     BusinessSummary,
     CrawlRun,
+    SourceRow,
     business_evidence,
     businesses,
     crawl_run,
@@ -37,6 +39,7 @@ from scheduler.standings import (
     rank_table,
     standings,
 )
+from scheduler.timetable import PlannedJob
 
 # Sentences are soft-wrapped (never broken inside a path or a number); tables fit the terminal.
 console = Console(highlight=False, soft_wrap=True)
@@ -209,3 +212,41 @@ def show_explanation(db: Database, config: Config, business: str, week: str) -> 
     for signal, spans in evidence_summary(business_evidence(db, target.id, start, end)):
         evidence.add_row(signal, "; ".join(f"“{text}” ×{count}" for text, count in spans))
     return Group(explain_table(business, positions, gaps, week=week, language=language), evidence)
+
+
+def jobs_table(upcoming: Iterable[tuple[PlannedJob, datetime | None]], config: Config) -> Table:
+    table = Table(
+        title=f"Scheduled jobs ({config.schedule.timezone}, up to {config.schedule.jitter:g} s of jitter)"
+    )
+    for column in ("job", "what", "cron", "next run"):
+        table.add_column(column)
+    for job, moment in upcoming:
+        next_run = moment.strftime("%Y-%m-%d %H:%M %a") if moment else "never"
+        table.add_row(job.id, job.description, job.expression, next_run)
+    return table
+
+
+_STATE_STYLE = {"ok": "green", "stale": "yellow", "degraded": "yellow", "broken": "red"}
+
+
+def status_table(rows: Sequence[tuple[SourceRow, SourceHealth]]) -> Table:
+    table = Table(title="Sources")
+    for column in ("source", "state", "last success", "last crawl", "why"):
+        table.add_column(column)
+    for source, health in rows:
+        run = health.last_run
+        last = (
+            f"{run.started_at[:16].replace('T', ' ')}: {run.pages} pages, "
+            f"{run.reviews_parsed} read, {run.reviews_new} new, {run.dropped} dropped"
+            if run
+            else "–"
+        )
+        style = _STATE_STYLE.get(health.state, "")
+        table.add_row(
+            f"{source.business} · {source.kind}",
+            f"[{style}]{health.state}[/{style}]",
+            (health.last_success or "never")[:16].replace("T", " "),
+            last,
+            health.reason,
+        )
+    return table

@@ -12,14 +12,13 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import logging
 import os
-import re
 import signal
 import subprocess
 import sys
 import threading
 import time
-import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -28,16 +27,27 @@ from pathlib import Path
 
 from db import open_db
 from db.queries import CrawlRun, crawl_run
-from db.store import start_crawl_run, sync_business, sync_source, update_crawl_run, utc_iso
+from db.store import (
+    finish_job_run,
+    start_crawl_run,
+    start_job_run,
+    sync_business,
+    sync_source,
+    update_crawl_run,
+    utc_iso,
+)
 from scheduler import __version__
-from scheduler.config import BusinessConfig, Config, SourceConfig
+from scheduler.config import BusinessConfig, Config, SourceConfig, load_config
+from scheduler.timetable import job_slug, slug
+
+logger = logging.getLogger(__name__)
 
 PROJECT_URL = "https://github.com/service-ladder/service-ladder"
 #: Seconds a crawl gets to stop after each of two SIGTERMs (the first asks Scrapy to close
 #: cleanly, the second to stop at once) before SIGKILL.
 KILL_GRACE_SECONDS = 5.0
 #: Options that are crawl settings rather than spider arguments.
-_SETTING_OPTIONS = frozenset({"delay"})
+_SETTING_OPTIONS = frozenset({"delay", "schedule"})
 
 
 class CrawlError(Exception):
@@ -160,13 +170,6 @@ def source_lock(config: Config, source_id: int) -> Iterator[bool]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _slug(text: str) -> str:
-    """``"Phố Xưa Bistro"`` → ``"pho-xua-bistro"``, for file names."""
-    folded = unicodedata.normalize("NFKD", text.lower().replace("đ", "d"))
-    ascii_text = folded.encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")[:40] or "source"
-
-
 def run_crawl(
     config: Config,
     target: CrawlTarget,
@@ -190,7 +193,7 @@ def run_crawl(
         logs.mkdir(parents=True, exist_ok=True)
         started = datetime.now(UTC)
         log_path = (
-            logs / f"{started:%Y%m%dT%H%M%S}-{_slug(target.business.name)}-{target.source.kind}.log"
+            logs / f"{started:%Y%m%dT%H%M%S}-{slug(target.business.name)}-{target.source.kind}.log"
         )
         with contextlib.closing(open_db(config.database)) as db:
             run_id = start_crawl_run(db, source_id, target.source.kind, log_path=str(log_path))
@@ -287,3 +290,77 @@ def crawl_sources(
             for future in futures:
                 future.cancel()
             raise
+
+
+def _recorded(job_id: str, config: Config, work: Callable[[], str]) -> str:
+    """Run a scheduled job, recording it in ``job_runs``: start, end, outcome, duration. A job
+    that raises is recorded as failed and the exception re-raised for the scheduler's log."""
+    with contextlib.closing(open_db(config.database)) as db:
+        run_id = start_job_run(db, job_id)
+    started = time.monotonic()
+    ok, message = False, "interrupted"
+    try:
+        message = work()
+        ok = True
+        return message
+    except Exception as error:
+        message = f"{type(error).__name__}: {error}"
+        raise
+    finally:
+        with contextlib.closing(open_db(config.database)) as db:
+            finish_job_run(db, run_id, ok=ok, message=message, seconds=time.monotonic() - started)
+        logger.info(
+            "%s: %s in %.1f s: %s",
+            job_id,
+            "ok" if ok else "FAILED",
+            time.monotonic() - started,
+            message,
+        )
+
+
+def scheduled_crawl(
+    config_path: str, business: str | None, kind: str | None, url: str | None, full: bool
+) -> str:
+    """The scheduler's crawl job: one business (its sources without a schedule of their own), one
+    source, or (``business`` None) every source. Reloads the config, so edits apply."""
+    config = load_config(config_path)
+    if business is None:
+        job_id = "full-crawl" if full else "crawl:all"
+    else:
+        job_id = f"crawl:{job_slug(business, kind or 'all', url or '')}"
+
+    def crawl() -> str:
+        if business is None:
+            targets = select_targets(config)
+        elif kind is None:
+            targets = [
+                t for t in select_targets(config, [business]) if "schedule" not in t.source.options
+            ]
+        else:
+            targets = [t for t in select_targets(config, [business], kind) if t.source.url == url]
+        outcomes = crawl_sources(config, targets, full=full)
+        return "; ".join(_describe(outcome) for outcome in outcomes) or "no sources"
+
+    return _recorded(job_id, config, crawl)
+
+
+def _describe(outcome: CrawlOutcome) -> str:
+    label = outcome.target.label
+    if outcome.run is None:
+        return f"{label}: skipped ({outcome.skipped})"
+    run = outcome.run
+    state = "ok" if run.ok else f"UNHEALTHY ({run.health})"
+    return f"{label}: {state}, {run.pages} pages, {run.reviews_new} new"
+
+
+def scheduled_weekly(config_path: str, send: bool) -> str:
+    """The scheduler's weekly job: bring the analysis up to date (and, later, send the report)."""
+    from scheduler.analysis import describe_analysis, run_analysis
+
+    config = load_config(config_path)
+
+    def weekly() -> str:
+        with contextlib.closing(open_db(config.database)) as db:
+            return describe_analysis(run_analysis(db, config))
+
+    return _recorded("weekly", config, weekly)

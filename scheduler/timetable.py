@@ -1,0 +1,123 @@
+"""When things run: cron expressions from ``ladder.toml`` → APScheduler triggers, the planned jobs,
+and the equivalent crontab lines.
+
+Cron expressions are read the cron way. APScheduler's own ``CronTrigger.from_crontab`` reads a
+numeric weekday 0 as Monday and rejects 7; here numeric weekdays are translated to names first, so
+``0`` and ``7`` are Sunday, ``1-5`` is Monday to Friday, as in crontab(5).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shlex
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+
+from apscheduler.triggers.cron import CronTrigger
+
+_DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+_DAY_NUMBERS = {name: number for number, name in enumerate(_DAY_NAMES)}
+
+
+def _days_in(part: str) -> list[int]:
+    """The cron weekdays (0 = Sunday … 6) one comma-separated part selects."""
+    step = 1
+    if "/" in part:
+        part, step_text = part.split("/", 1)
+        step = int(step_text)
+    if part == "*":
+        first, last = 0, 6
+    elif "-" in part:
+        start, end = part.split("-", 1)
+        first, last = _day(start), _day(end)
+    else:
+        first = last = _day(part)
+    if last < first:  # "fri-mon"
+        last += 7
+    return sorted({day % 7 for day in range(first, last + 1, step)})
+
+
+def _day(text: str) -> int:
+    text = text.strip().lower()
+    if text.isdigit():
+        number = int(text)
+        if not 0 <= number <= 7:
+            raise ValueError(f"weekday {number} is not 0–7")
+        return number % 7
+    if text[:3] in _DAY_NUMBERS:
+        return _DAY_NUMBERS[text[:3]]
+    raise ValueError(f"{text!r} is not a weekday")
+
+
+def translate_weekdays(field: str) -> str:
+    """A crontab weekday field as APScheduler reads it: ``"0"`` → ``"sun"``, ``"1-5"`` →
+    ``"mon,tue,wed,thu,fri"``, ``"*"`` stays ``"*"``."""
+    if field == "*":
+        return field
+    days: set[int] = set()
+    for part in field.split(","):
+        days.update(_days_in(part))
+    return ",".join(_DAY_NAMES[day] for day in sorted(days))
+
+
+def cron_trigger(expression: str, tz: tzinfo, *, jitter: float | None = None) -> CronTrigger:
+    """The trigger of a five-field cron expression (``ValueError`` with the reason if invalid)."""
+    fields = expression.split()
+    if len(fields) != 5:
+        raise ValueError(f"{expression!r} has {len(fields)} fields, not 5")
+    minute, hour, day, month, weekday = fields
+    return CronTrigger(
+        minute=minute,
+        hour=hour,
+        day=day,
+        month=month,
+        day_of_week=translate_weekdays(weekday),
+        timezone=tz,
+        jitter=int(jitter) if jitter else None,
+    )
+
+
+@dataclass(frozen=True)
+class PlannedJob:
+    """One scheduled job, as the service registers it and as crontab would run it."""
+
+    id: str
+    description: str
+    expression: str
+    function: str  # "module:function", as a persistent job store needs
+    args: tuple[str | bool | None, ...]
+    command: tuple[str, ...]  # the `ladder …` arguments cron runs for it
+
+    def next_run(self, tz: tzinfo, now: datetime, jitter: float | None = None) -> datetime | None:
+        trigger = cron_trigger(self.expression, tz, jitter=jitter)
+        moment: datetime | None = trigger.get_next_fire_time(None, now)
+        return moment
+
+
+def slug(text: str) -> str:
+    """``"Phố Xưa Bistro"`` → ``"pho-xua-bistro"``, for ids and file names."""
+    folded = unicodedata.normalize("NFKD", text.lower().replace("đ", "d"))
+    ascii_text = folded.encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")[:40] or "business"
+
+
+def job_slug(business: str, kind: str, url: str) -> str:
+    """A stable, readable job id part for a business's (or one source's) crawls."""
+    digest = hashlib.blake2b(f"{business}\x1f{kind}\x1f{url}".encode(), digest_size=4).hexdigest()
+    return f"{slug(business)}-{kind}-{digest}"
+
+
+def crontab_lines(jobs: list[PlannedJob], ladder: list[str], config: str, tz: str) -> list[str]:
+    """Crontab lines equivalent to the service (the same commands, so the same lock files)."""
+    lines = [
+        "# Service Ladder: the same jobs as `ladder schedule`; crawls take the same per-source lock.",
+        "# Times are in the zone below: cronie reads CRON_TZ; with another cron, set the machine's",
+        "# zone or shift the hours.",
+        f"CRON_TZ={tz}",
+    ]
+    for job in jobs:
+        parts = (*ladder, "--config", config, *job.command)
+        lines.append(f"{job.expression}  {' '.join(shlex.quote(p) for p in parts)}  # {job.id}")
+    return lines
