@@ -39,12 +39,14 @@ from analysis.lexicon import (
     lexicon_digest,
     load_lexicon,
 )
+from analysis.replies import signatures, to_blobs
 from analysis.text import Token, detect_language, fingerprint, tokenize
 from db.queries import reviews_to_classify
 from db.store import store_classifications, utc_iso
 
-#: Bump when the rules below change; the lexicon files' digest is added automatically.
-RULES_VERSION = 1
+#: Bump when the rules below or the reply signatures (:mod:`analysis.replies`) change; the lexicon
+#: files' digest is added automatically.
+RULES_VERSION = 2  # 2: reply signatures
 
 RUNG_NAMES = {
     "en": {1: "Bad", 2: "Basic", 3: "Normal", 4: "Good", 5: "Surprising", 6: "Unbelievable"},
@@ -331,6 +333,14 @@ def classify_reviews(
     for batch in reviews_to_classify(db, version):
         rungs = []
         dimensions = []
+        replied = [review for review in batch if review.reply_body]
+        reply_blobs = dict(
+            zip(
+                (review.review_id for review in replied),
+                to_blobs(signatures([review.reply_body or "" for review in replied])),
+                strict=True,
+            )
+        )
         for review in batch:
             text = review_text(review.title, review.body, review.answers)
             result = classify(text, review.rating, review.lang)
@@ -343,6 +353,7 @@ def classify_reviews(
                     "lang": result.lang,
                     "evidence": json.dumps(result.as_json()["evidence"], ensure_ascii=False),
                     "fingerprint": fingerprint(text),
+                    "reply_signature": reply_blobs.get(review.review_id),
                     "content_hash": review.content_hash,
                     "version": version,
                     "classified_at": classified_at,

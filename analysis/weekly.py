@@ -34,6 +34,7 @@ from analysis.position import (
     wilson_interval,
 )
 from analysis.rank import AHEAD, BEHIND, EVEN, compare, race, ranks, theil_sen, theil_sen_draws
+from analysis.replies import Signatures, from_blobs, templated
 from db.queries import (
     Business,
     ReplyStats,
@@ -41,6 +42,7 @@ from db.queries import (
     businesses,
     prepare_segments,
     published_span,
+    reply_signatures,
     reply_stats,
     review_state,
     rung_counts,
@@ -169,6 +171,9 @@ class _Walker:
         self.previous: dict[tuple[str, str, int], float] = {}
         self.history: dict[tuple[str, int], deque[tuple[float, FloatArray]]] = {}
         self.replies: deque[list[ReplyStats]] = deque(maxlen=settings.reply_window_weeks)
+        self.reply_signatures: deque[dict[int, Signatures]] = deque(
+            maxlen=settings.reply_window_weeks
+        )
         self.version = analysis_version()
 
     def week(self, monday: date) -> dict[str, Rows]:
@@ -447,14 +452,20 @@ class _Walker:
         return theil_sen_draws(series)
 
     def _replies(self, label: str, monday: date) -> tuple[Rows, Rows]:
-        """Owner replies over the trailing weeks: rate (Wilson 90%), on negative reviews, latency.
-        Each week's reviews are read once and kept for the window."""
+        """Owner replies over the trailing weeks: rate (Wilson 90%), on negative reviews, latency,
+        and the share of templated replies. Each week's reviews are read once and kept (as counts
+        and reply signatures) for the window."""
         start, end = week_bounds(monday, self.tz)
         self.replies.append(reply_stats(self.db, start, end))
+        self.reply_signatures.append(_by_business(reply_signatures(self.db, start, end)))
         rows = []
         for business_id, s in _merge(self.replies).items():
             rate = s.replies / s.reviews if s.reviews else None
-            low, high = wilson_interval(rate or 0.0, s.reviews) if s.reviews else (None, None)
+            low, high = _interval(s.replies, s.reviews)
+            negative_low, negative_high = _interval(s.negative_replies, s.negative_reviews)
+            window = [w[business_id] for w in self.reply_signatures if business_id in w]
+            copies = int(templated(np.concatenate(window)).sum()) if window else 0
+            written = sum(len(w) for w in window)
             rows.append(
                 {
                     "week": label,
@@ -462,8 +473,8 @@ class _Walker:
                     "reviews": s.reviews,
                     "replies": s.replies,
                     "reply_rate": None if rate is None else round(rate, 4),
-                    "rate_low": None if low is None else round(low, 4),
-                    "rate_high": None if high is None else round(high, 4),
+                    "rate_low": low,
+                    "rate_high": high,
                     "negative_reviews": s.negative_reviews,
                     "negative_replies": s.negative_replies,
                     "negative_reply_rate": (
@@ -471,11 +482,15 @@ class _Walker:
                         if s.negative_reviews
                         else None
                     ),
+                    "negative_rate_low": negative_low,
+                    "negative_rate_high": negative_high,
                     "median_latency_hours": (
                         round(statistics.median(s.latencies_hours), 2)
                         if s.latencies_hours
                         else None
                     ),
+                    "templated_replies": copies,
+                    "templated_share": round(copies / written, 4) if written else None,
                 }
             )
         return rows, self._reply_gaps(label, rows)
@@ -550,6 +565,23 @@ def _in_segment(count: RungCount, segment: str) -> bool:
     if segment == "repeat":
         return count.repeat
     return count.kind == segment.removeprefix("source:")
+
+
+def _interval(count: int, total: int) -> tuple[float | None, float | None]:
+    """The Wilson 90% interval of ``count / total``, rounded; ``None`` without a total."""
+    if not total:
+        return None, None
+    low, high = wilson_interval(count / total, total)
+    return round(low, 4), round(high, 4)
+
+
+def _by_business(replies: list[tuple[int, bytes]]) -> dict[int, Signatures]:
+    """Each business's reply signatures (see :mod:`analysis.replies`)."""
+    if not replies:
+        return {}
+    ids = np.fromiter((business_id for business_id, _ in replies), dtype=np.int64)
+    stored = from_blobs([blob for _, blob in replies])
+    return {int(b): stored[ids == b] for b in np.unique(ids)}
 
 
 def _merge(weeks: Iterable[list[ReplyStats]]) -> dict[int, ReplyStats]:

@@ -1,7 +1,8 @@
 """Weekly positions at scale: 1,000,000 classified reviews, 50 businesses, 52 weeks.
 
 Builds the database once (bench/data/rank.db; ``--rebuild`` to redo), then in fresh processes
-times (a) ``compute_weekly`` (positions, gaps, races, replies, floods for every week and segment)
+times (a) ``compute_weekly`` (positions, gaps, races, replies with templated replies, floods for
+every week and segment; 40% of reviews answered, half of the replies from templates)
 and (b) the physical floor: one bare ``GROUP BY business, week, rung`` over the same reviews.
 Prints wall time, peak RSS and the ratio, medians of ``--runs``; writes bench/results/rank.json.
 """
@@ -17,14 +18,30 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data"
 NOW = datetime(2026, 11, 25, tzinfo=UTC)
 DIMENSIONS = ("tangibles", "reliability", "responsiveness", "assurance", "empathy")
+TEMPLATES = (
+    "Cảm ơn {who} {name} đã ủng hộ quán, hẹn gặp lại {who} lần sau nhé!",
+    "Dear {name}, thank you for your kind review, we look forward to welcoming you back soon.",
+    "Quán rất tiếc vì trải nghiệm chưa tốt của {who} {name}, quán đã nhắc nhở nhân viên.",
+)
+NAMES = ("Lan", "Minh", "Sarah", "Tom", "Hòa", "Vy", "Bảo", "Emma")
+VOCABULARY = [f"từ{n}" for n in range(5000)]
+
+
+def reply_text(rng: random.Random) -> str:
+    """Half the replies from a template with the reviewer filled in, half written afresh."""
+    if rng.random() < 0.5:
+        return rng.choice(TEMPLATES).format(who=rng.choice(("anh", "chị")), name=rng.choice(NAMES))
+    return " ".join(rng.choices(VOCABULARY, k=rng.randrange(8, 40)))
 
 
 def build(path: Path, reviews: int, businesses: int, weeks: int) -> None:
+    from analysis.replies import signatures, to_blobs
     from db import open_db
     from db.store import sync_business, sync_source
 
@@ -49,7 +66,7 @@ def build(path: Path, reviews: int, businesses: int, weeks: int) -> None:
             published = (start + timedelta(seconds=rng.randrange(seconds))).strftime(
                 "%Y-%m-%dT%H:%M:%SZ"
             )
-            replied = rng.random() < 0.4
+            reply = reply_text(rng) if rng.random() < 0.4 else None
             batch.append(
                 (
                     i + 1,
@@ -59,22 +76,31 @@ def build(path: Path, reviews: int, businesses: int, weeks: int) -> None:
                     float(min(rung, 5)),
                     f"review {i}",
                     published,
-                    "thanks" if replied else None,
-                    published if replied else None,
+                    reply,
+                    published if reply else None,
                     "h",
                     published,
                     published,
                 )
             )
-            rungs.append((i + 1, rung, 0.8, 0, "vi", "[]", None, "h", "bench", published))
+            rungs.append([i + 1, rung, 0.8, 0, "vi", "[]", None, "h", "bench", published, reply])
             for dimension in rng.sample(DIMENSIONS, rng.choice((0, 0, 1, 1, 2))):
                 dims.append((i + 1, dimension, rng.choice((-1.0, 1.0)), rung))
             if len(batch) == 50_000:
+                _sign(rungs, signatures, to_blobs)
                 _flush(db, batch, rungs, dims)
                 batch, rungs, dims = [], [], []
+        _sign(rungs, signatures, to_blobs)
         _flush(db, batch, rungs, dims)
     db.execute("VACUUM")
     db.close()
+
+
+def _sign(rungs: list, signatures: Any, to_blobs: Any) -> None:
+    """Replace each rung row's reply text (last) by its stored signature, as classify does."""
+    replied = [row for row in rungs if row[-1]]
+    for row, blob in zip(replied, to_blobs(signatures([row[-1] for row in replied])), strict=True):
+        row[-1] = blob
 
 
 def _flush(db: object, batch: list, rungs: list, dims: list) -> None:
@@ -84,7 +110,12 @@ def _flush(db: object, batch: list, rungs: list, dims: list) -> None:
         "replied_at, content_hash, first_seen_at, last_seen_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
         batch,
     )
-    conn.executemany("INSERT INTO review_rungs VALUES (?,?,?,?,?,?,?,?,?,?)", rungs)
+    conn.executemany(
+        "INSERT INTO review_rungs (review_id, rung, confidence, conflict, lang, evidence, "
+        "fingerprint, content_hash, version, classified_at, reply_signature) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        rungs,
+    )
     conn.executemany("INSERT INTO review_dimensions VALUES (?,?,?,?)", dims)
 
 
@@ -127,7 +158,7 @@ def main() -> None:
     parser.add_argument("--rebuild", action="store_true")
     args = parser.parse_args()
     DATA.mkdir(parents=True, exist_ok=True)
-    path = DATA / f"rank-{args.reviews}-{args.businesses}-{args.weeks}.db"
+    path = DATA / f"rank-v2-{args.reviews}-{args.businesses}-{args.weeks}.db"
     if args.rebuild or not path.exists():
         started = time.perf_counter()
         build(path, args.reviews, args.businesses, args.weeks)

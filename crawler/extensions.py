@@ -13,7 +13,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from twisted.internet.task import LoopingCall
 
-from crawler.spider import ReviewSpider
+from crawler.spider import SourceSpider
 from db.store import start_crawl_run, update_crawl_run, utc_iso
 
 logger = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ def run_figures(stats: dict[str, Any]) -> dict[str, Any]:
 
 
 def assess_run(
-    figures: dict[str, Any], finish_reason: str, stats: dict[str, Any]
+    figures: dict[str, Any], finish_reason: str, stats: dict[str, Any], items: str = "reviews"
 ) -> tuple[bool, str]:
     """``(ok, why)``: a crawl is healthy when it finished, read every page it fetched and kept most
     of what it read. ``why`` names the first problem and what to do about it."""
@@ -75,7 +75,7 @@ def assess_run(
         return False, "no page was fetched"
     if parsed == 0:
         return False, (
-            f"fetched {pages} page(s) but found no reviews; has the site changed? "
+            f"fetched {pages} page(s) but found no {items}; has the site changed? "
             "Check a page with `ladder extract`"
         )
     if figures["pages_empty"]:
@@ -87,7 +87,12 @@ def assess_run(
             f"dropped {dropped} of {parsed} reviews as invalid: {figures['dropped_reasons']}",
         )
     if figures["errors"]:
-        return False, f"{figures['errors']} request(s) failed after retries; see the log"
+        kept = (
+            "; the site's signals were not stored (the previous observation stands)"
+            if "ladder/signals_unsaved" in stats
+            else ""
+        )
+        return False, f"{figures['errors']} request(s) failed after retries; see the log{kept}"
     if stats.get("ladder/reviews_unsaved"):
         return False, (
             f"could not store {stats['ladder/reviews_unsaved']} reviews (database error); "
@@ -95,7 +100,7 @@ def assess_run(
         )
     if stats.get("log_count/ERROR"):
         return False, f"{stats['log_count/ERROR']} error(s) in the log; see it"
-    return True, f"read {parsed} reviews on {pages} pages"
+    return True, f"read {parsed} {items} on {pages} pages"
 
 
 class CrawlRunRecorder:
@@ -118,7 +123,7 @@ class CrawlRunRecorder:
         return self.crawler.stats.get_stats()
 
     def spider_opened(self, spider: Spider) -> None:
-        if not isinstance(spider, ReviewSpider):
+        if not isinstance(spider, SourceSpider):
             return
         if spider.run_id is None:
             spider.run_id = start_crawl_run(spider.db, spider.source_id, spider.name)
@@ -127,18 +132,18 @@ class CrawlRunRecorder:
         self.loop = LoopingCall(self.save_progress, spider)
         self.loop.start(PROGRESS_SECONDS, now=False)
 
-    def save_progress(self, spider: ReviewSpider) -> None:
+    def save_progress(self, spider: SourceSpider) -> None:
         assert self.run_id is not None
         update_crawl_run(spider.db, self.run_id, **run_figures(self._stats()))
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        if self.run_id is None or not isinstance(spider, ReviewSpider):
+        if self.run_id is None or not isinstance(spider, SourceSpider):
             return
         if self.loop is not None and self.loop.running:
             self.loop.stop()
         stats = self._stats()
         figures = run_figures(stats)
-        ok, health = assess_run(figures, reason, stats)
+        ok, health = assess_run(figures, reason, stats, spider.items_name)
         update_crawl_run(
             spider.db,
             self.run_id,

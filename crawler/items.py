@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the extractors import these items
+    from crawler.extract.signals import Signal
 
 
 @dataclass
@@ -95,3 +99,11 @@ class ReviewPage:
     aggregate: RawAggregate | None = None
     reviews: list[Review] = field(default_factory=list)
     dropped: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass
+class SignalPage:
+    """The item of the signals spider: the service signals found on one page of a site."""
+
+    url: str
+    signals: list[Signal]

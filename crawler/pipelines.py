@@ -12,10 +12,11 @@ from typing import Any, Self
 
 from scrapy.crawler import Crawler
 
-from crawler.items import ReviewPage
+from crawler.items import ReviewPage, SignalPage
 from crawler.normalize import normalize_aggregate, normalize_page
-from crawler.spider import ReviewSpider
-from db.store import record_aggregate
+from crawler.spider import ReviewSpider, SourceSpider
+from crawler.spiders.signals import SignalsSpider
+from db.store import record_aggregate, record_signals
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +40,12 @@ class _PagePipeline:
     def spider(self) -> ReviewSpider:
         spider = self.crawler.spider
         assert isinstance(spider, ReviewSpider)
+        return spider
+
+    @property
+    def source_spider(self) -> SourceSpider:
+        spider = self.crawler.spider
+        assert isinstance(spider, SourceSpider)
         return spider
 
     def inc(self, key: str, count: int = 1) -> None:
@@ -125,3 +132,38 @@ class StorePipeline(_PagePipeline):
 
     def close_spider(self) -> None:
         self.flush()
+
+
+class SignalStorePipeline(_PagePipeline):
+    """Collects a site's signals over its pages and stores them as one observation at the end
+    (each name and value once, with the first page and evidence it was seen with)."""
+
+    def __init__(self) -> None:
+        self.found: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, SignalPage):
+            return item
+        for signal in item.signals:
+            self.found.setdefault((signal.name, repr(signal.value)), vars(signal))
+        return item
+
+    def close_spider(self) -> None:
+        spider = self.source_spider
+        if not isinstance(spider, SignalsSpider):
+            return
+        if not spider.complete:
+            # A page missing from this observation would make its signals look gone.
+            self.inc("ladder/signals_unsaved", len(self.found))
+            missing = spider.unreadable or ["the crawl stopped before every page was read"]
+            logger.warning(
+                "signals of %s not stored: %s; the previous observation stands",
+                spider.business,
+                ", ".join(missing[:3])
+                + (f" and {len(missing) - 3} more" if len(missing) > 3 else ""),
+            )
+            return
+        stored = record_signals(
+            spider.db, spider.source_id, self.found.values(), run_id=spider.run_id
+        )
+        self.inc("ladder/signals_stored", stored)

@@ -11,9 +11,11 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 from urllib.parse import urlparse
 
-from crawler.extract import extract
+from crawler.extract import as_utf8, extract
+from crawler.extract.signals import extract_signals, links_to_follow
 from crawler.items import Review
 from crawler.normalize import Dropped, SourceContext, normalize_aggregate, normalize_review
+from crawler.sources import SIGNAL_KINDS
 
 #: What ``ladder extract`` shows of a review: everything stored but the identity hashes.
 REVIEW_FIELDS = tuple(f.name for f in fields(Review) if f.name not in ("review_key", "author_hash"))
@@ -28,7 +30,11 @@ def preview_page(
     now: datetime | None = None,
     tz: tzinfo = UTC,
 ) -> Iterator[dict[str, Any]]:
-    """One dict per item found: ``type`` is review, dropped, aggregate, next or problem."""
+    """One dict per item found: ``type`` is review, dropped, aggregate, next or problem; for the
+    ``signals`` kind, signal and follow (a same-site page the crawl would read next)."""
+    if kind in SIGNAL_KINDS:
+        yield from _signals(as_utf8(body), url)
+        return
     page = extract(kind, body, url, options)
     context = SourceContext(
         business="(preview)",
@@ -55,3 +61,10 @@ def preview_page(
         yield {"type": "next", "url": page.next_url}
     for problem in page.problems:
         yield {"type": "problem", "message": problem}
+
+
+def _signals(body: bytes, url: str) -> Iterator[dict[str, Any]]:
+    for signal in extract_signals(body, url):
+        yield {"type": "signal", **vars(signal)}
+    for link in links_to_follow(body, url):
+        yield {"type": "follow", "url": link}

@@ -42,6 +42,7 @@ DOWNLOADER_MIDDLEWARES = {
 ITEM_PIPELINES = {
     "crawler.pipelines.NormalizePipeline": 100,
     "crawler.pipelines.StorePipeline": 900,
+    "crawler.pipelines.SignalStorePipeline": 910,
 }
 EXTENSIONS = {
     "crawler.extensions.CrawlRunRecorder": 500,

@@ -52,6 +52,9 @@ _CSS_OPTIONS = {
     "next": Option(str, "selector of the next-page link"),
 }
 
+#: Kinds that read something other than reviews.
+SIGNAL_KINDS = frozenset({"signals"})
+
 SOURCE_KINDS = {
     kind.name: kind
     for kind in (
@@ -73,6 +76,10 @@ SOURCE_KINDS = {
             "Foody-style review feed: JSON Items paged with a LastId cursor, ratings out of 10",
         ),
         SourceKind("css", "any other site, read with CSS or XPath selectors", _CSS_OPTIONS),
+        SourceKind(
+            "signals",
+            "a business's own site: channels, chat, hours, returns and other service signals",
+        ),
     )
 }
 

@@ -27,7 +27,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from sqlite_utils import Database
 from twisted.python.failure import Failure
 
-from crawler.extract import extract
+from crawler.extract import EXTRACTORS, as_utf8
 from crawler.items import ExtractedPage, ReviewPage
 from crawler.normalize import SourceContext, page_keys
 from crawler.sources import source_options
@@ -38,15 +38,19 @@ logger = logging.getLogger(__name__)
 
 #: Listing pages per source and crawl when neither the source nor the settings say.
 DEFAULT_MAX_PAGES = 200
+#: Pages of a business's own site read for service signals, the home page included.
+DEFAULT_SIGNAL_PAGES = 8
 
 
-class ReviewSpider(scrapy.Spider):
-    """Fetches a source's listing pages, newest first, and yields one :class:`ReviewPage` each."""
+class SourceSpider(scrapy.Spider):
+    """What every source's spider shares: its arguments, its options, the database, its source
+    row, and the crawl run the recorder keeps (:mod:`crawler.extensions`)."""
 
     db: Database
-    writer: ReviewWriter
-    context: SourceContext
     source_id: int
+    business_id: int
+    #: What the spider reads, in messages about its runs ("fetched 3 pages but found no reviews").
+    items_name = "reviews"
 
     def __init__(
         self,
@@ -90,13 +94,44 @@ class ReviewSpider(scrapy.Spider):
         return spider
 
     def open_store(self) -> None:
-        settings = self.crawler.settings
-        path = settings.get("LADDER_DB")
+        path = self.crawler.settings.get("LADDER_DB")
         if not path:
             raise UsageError(f"{self.name}: pass the database with -s LADDER_DB=PATH")
         self.db = open_db(path)
-        business_id = sync_business(self.db, self.business)
-        self.source_id = sync_source(self.db, business_id, self.name, self.start_url)
+        self.business_id = sync_business(self.db, self.business)
+        self.source_id = sync_source(self.db, self.business_id, self.name, self.start_url)
+
+    def count(self, key: str, value: int = 1) -> None:
+        stats = self.crawler.stats
+        assert stats is not None
+        stats.inc_value(key, value)
+
+    def on_error(self, failure: Failure) -> None:
+        self.count("ladder/failed_requests")
+        error = failure.value
+        if isinstance(error, HttpError):
+            status = error.response.status
+            self.count(f"ladder/failed_status/{status}")
+            logger.error("%s: HTTP %d after retries", error.response.url, status)
+        else:
+            request = getattr(failure, "request", None)
+            logger.error("%s: %s", getattr(request, "url", "?"), failure.getErrorMessage())
+
+    def body(self, response: Response) -> bytes:
+        """The page as UTF-8, whatever it was served in."""
+        content_type = response.headers.get(b"Content-Type")
+        return as_utf8(response.body, content_type.decode("latin-1") if content_type else None)
+
+
+class ReviewSpider(SourceSpider):
+    """Fetches a source's listing pages, newest first, and yields one :class:`ReviewPage` each."""
+
+    writer: ReviewWriter
+    context: SourceContext
+
+    def open_store(self) -> None:
+        super().open_store()
+        settings = self.crawler.settings
         self.writer = ReviewWriter(self.db, self.source_id)
         self.max_pages = int(
             self.options["max_pages"] or settings.getint("LADDER_MAX_PAGES", DEFAULT_MAX_PAGES)
@@ -151,24 +186,4 @@ class ReviewSpider(scrapy.Spider):
 
     def extract(self, response: Response) -> ExtractedPage:
         """Read one page with this kind's extractor (:data:`crawler.extract.EXTRACTORS`)."""
-        content_type = response.headers.get(b"Content-Type")
-        return extract(
-            self.name,
-            response.body,
-            response.url,
-            self.options,
-            content_type.decode("latin-1") if content_type else None,
-        )
-
-    def on_error(self, failure: Failure) -> None:
-        stats = self.crawler.stats
-        assert stats is not None
-        stats.inc_value("ladder/failed_requests")
-        error = failure.value
-        if isinstance(error, HttpError):
-            status = error.response.status
-            stats.inc_value(f"ladder/failed_status/{status}")
-            logger.error("%s: HTTP %d after retries", error.response.url, status)
-        else:
-            request = getattr(failure, "request", None)
-            logger.error("%s: %s", getattr(request, "url", "?"), failure.getErrorMessage())
+        return EXTRACTORS[self.name](self.body(response), response.url, self.options)

@@ -297,3 +297,86 @@ def m004_job_runs(db: Database) -> None:
         CREATE INDEX job_runs_job_started ON job_runs (job_id, started_at);
         """,
     )
+
+
+@migrations()
+def m005_service_signals(db: Database) -> None:
+    """What businesses' own sites say about their service, each crawl an observation; and what
+    changed between a source's last two observations."""
+    _execute_script(
+        db,
+        """
+        CREATE TABLE service_signals (
+            id INTEGER PRIMARY KEY,
+            business_id INTEGER NOT NULL REFERENCES businesses(id),
+            source_id INTEGER NOT NULL REFERENCES sources(id),
+            run_id INTEGER REFERENCES crawl_runs(id),
+            observed_at TEXT NOT NULL,
+            name TEXT NOT NULL,
+            value TEXT NOT NULL,
+            unit TEXT,
+            url TEXT,
+            evidence TEXT
+        );
+        CREATE INDEX service_signals_source ON service_signals (source_id, observed_at);
+
+        CREATE VIEW signal_changes AS
+        WITH observations AS (
+            SELECT source_id, observed_at,
+                   dense_rank() OVER (PARTITION BY source_id ORDER BY observed_at DESC) AS age
+            FROM (SELECT DISTINCT source_id, observed_at FROM service_signals)
+        ),
+        latest AS (
+            SELECT s.* FROM service_signals s JOIN observations o
+            ON o.source_id = s.source_id AND o.observed_at = s.observed_at AND o.age = 1
+        ),
+        previous AS (
+            SELECT s.* FROM service_signals s JOIN observations o
+            ON o.source_id = s.source_id AND o.observed_at = s.observed_at AND o.age = 2
+        ),
+        -- a name with one value in each observation: a different value is a change, not new + gone
+        single AS (
+            SELECT source_id, name FROM latest GROUP BY source_id, name HAVING count(*) = 1
+            INTERSECT
+            SELECT source_id, name FROM previous GROUP BY source_id, name HAVING count(*) = 1
+        )
+        SELECT l.business_id, l.source_id, l.name, 'changed' AS change, p.value AS before,
+               l.value AS after, l.unit, l.observed_at, l.evidence
+        FROM latest l
+        JOIN previous p ON p.source_id = l.source_id AND p.name = l.name
+        JOIN single s ON s.source_id = l.source_id AND s.name = l.name
+        WHERE l.value != p.value
+        UNION ALL
+        SELECT l.business_id, l.source_id, l.name, 'new', NULL, l.value, l.unit, l.observed_at,
+               l.evidence
+        FROM latest l
+        WHERE EXISTS (SELECT 1 FROM previous p WHERE p.source_id = l.source_id)
+          AND NOT EXISTS (SELECT 1 FROM previous p WHERE p.source_id = l.source_id
+                          AND p.name = l.name AND p.value = l.value)
+          AND NOT EXISTS (SELECT 1 FROM single s WHERE s.source_id = l.source_id
+                          AND s.name = l.name)
+        UNION ALL
+        SELECT p.business_id, p.source_id, p.name, 'gone', p.value, NULL, p.unit,
+               (SELECT max(observed_at) FROM latest x WHERE x.source_id = p.source_id), p.evidence
+        FROM previous p
+        WHERE EXISTS (SELECT 1 FROM latest l WHERE l.source_id = p.source_id)
+          AND NOT EXISTS (SELECT 1 FROM latest l WHERE l.source_id = p.source_id
+                          AND l.name = p.name AND l.value = p.value)
+          AND NOT EXISTS (SELECT 1 FROM single s WHERE s.source_id = p.source_id
+                          AND s.name = p.name);
+        """,
+    )
+
+
+@migrations()
+def m006_reply_templates(db: Database) -> None:
+    """Weekly replies: the interval of the negative-review reply rate, and templated replies; each
+    classified review keeps its owner reply's MinHash signature (``analysis.replies``)."""
+    db.execute("ALTER TABLE review_rungs ADD COLUMN reply_signature BLOB")
+    for column in (
+        "negative_rate_low REAL",
+        "negative_rate_high REAL",
+        "templated_replies INTEGER",
+        "templated_share REAL",
+    ):
+        db.execute(f"ALTER TABLE weekly_replies ADD COLUMN {column}")

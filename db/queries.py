@@ -119,6 +119,7 @@ class ReviewText:
     rating: float | None
     lang: str | None
     answers: str | None  # JSON [[question, answer], …]
+    reply_body: str | None
 
 
 def reviews_to_classify(
@@ -130,7 +131,7 @@ def reviews_to_classify(
     while True:
         rows = db.execute(
             """
-            SELECT r.id, r.content_hash, r.title, r.body, r.rating, r.lang, r.answers
+            SELECT r.id, r.content_hash, r.title, r.body, r.rating, r.lang, r.answers, r.reply_body
             FROM reviews r LEFT JOIN review_rungs c ON c.review_id = r.id
             WHERE r.id > ?
               AND (c.review_id IS NULL OR c.version != ? OR c.content_hash != r.content_hash)
@@ -278,6 +279,18 @@ def reply_stats(db: Database, start: str, end: str) -> list[ReplyStats]:
         )
         for business_id, reviews, replies, negative, negative_replies in counts
     ]
+
+
+def reply_signatures(db: Database, start: str, end: str) -> list[tuple[int, bytes]]:
+    """``(business_id, signature)`` of the owner replies to reviews published in ``[start, end)``
+    (the MinHash signatures stored when the reviews were classified)."""
+    return db.execute(
+        "SELECT r.business_id, c.reply_signature FROM reviews r "
+        "JOIN review_rungs c ON c.review_id = r.id "
+        "WHERE r.published_at >= ? AND r.published_at < ? AND r.has_reply "
+        "AND c.reply_signature IS NOT NULL ORDER BY r.id",
+        [start, end],
+    ).fetchall()
 
 
 def setting(db: Database, key: str) -> str | None:
@@ -439,3 +452,83 @@ def source_runs(db: Database, source_id: int, *, limit: int = 20) -> list[CrawlR
         [source_id, limit],
     ).fetchall()
     return [crawl_run(db, run_id) for (run_id,) in ids]
+
+
+@dataclass(frozen=True)
+class SignalRow:
+    business: str
+    is_self: bool
+    source_id: int
+    observed_at: str
+    name: str
+    value: Any
+    unit: str | None
+    url: str | None
+    evidence: str | None
+
+
+def signal_observations(db: Database, *, last: int = 2) -> list[SignalRow]:
+    """The last ``last`` observations of every signals source, newest first per source."""
+    cursor = db.execute(
+        """
+        WITH observations AS (
+            SELECT source_id, observed_at,
+                   dense_rank() OVER (PARTITION BY source_id ORDER BY observed_at DESC) AS age
+            FROM (SELECT DISTINCT source_id, observed_at FROM service_signals)
+        )
+        SELECT b.name, b.is_self, s.source_id, s.observed_at, s.name, s.value, s.unit, s.url,
+               s.evidence
+        FROM service_signals s
+        JOIN observations o ON o.source_id = s.source_id AND o.observed_at = s.observed_at
+        JOIN businesses b ON b.id = s.business_id
+        WHERE o.age <= ?
+        ORDER BY b.is_self DESC, b.name, s.source_id, s.observed_at DESC, s.name, s.id
+        """,
+        [last],
+    )
+    return [
+        SignalRow(
+            name,
+            bool(is_self),
+            source_id,
+            observed_at,
+            signal,
+            json.loads(value),
+            unit,
+            url,
+            evidence,
+        )
+        for name, is_self, source_id, observed_at, signal, value, unit, url, evidence in cursor
+    ]
+
+
+@dataclass(frozen=True)
+class ReplyRow:
+    week: str
+    business: str
+    reviews: int
+    replies: int
+    reply_rate: float | None
+    rate_low: float | None
+    rate_high: float | None
+    negative_reviews: int
+    negative_reply_rate: float | None
+    negative_rate_low: float | None
+    negative_rate_high: float | None
+    median_latency_hours: float | None
+    templated_share: float | None
+
+
+def latest_replies(db: Database) -> list[ReplyRow]:
+    """Each business's owner-reply figures in the latest analysed week (trailing window)."""
+    cursor = db.execute(
+        """
+        SELECT r.week, b.name, r.reviews, r.replies, r.reply_rate, r.rate_low, r.rate_high,
+               r.negative_reviews, r.negative_reply_rate, r.negative_rate_low,
+               r.negative_rate_high, r.median_latency_hours, r.templated_share
+        FROM weekly_replies r JOIN businesses b ON b.id = r.business_id
+        WHERE r.week = (SELECT max(week) FROM weekly_replies)
+        ORDER BY b.is_self DESC, b.name
+        """
+    )
+    return [ReplyRow(*row) for row in cursor]

@@ -12,7 +12,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlite_utils import Database
@@ -300,6 +300,7 @@ _RUNG_COLUMNS = (
     "lang",
     "evidence",
     "fingerprint",
+    "reply_signature",
     "content_hash",
     "version",
     "classified_at",
@@ -377,3 +378,46 @@ def finish_job_run(db: Database, run_id: int, *, ok: bool, message: str, seconds
             "UPDATE job_runs SET finished_at = ?, ok = ?, message = ?, seconds = ? WHERE id = ?",
             [utc_iso(), int(ok), message, round(seconds, 3), run_id],
         )
+
+
+def record_signals(
+    db: Database,
+    source_id: int,
+    signals: Iterable[Mapping[str, Any]],
+    *,
+    run_id: int | None,
+    now: datetime | None = None,
+) -> int:
+    """Store one observation of a site's service signals (``name``, ``value``, ``unit``, ``url``,
+    ``evidence`` each); returns how many were stored."""
+    observed_at = utc_iso(now)
+    with write_transaction(db):
+        row = db.execute("SELECT business_id FROM sources WHERE id = ?", [source_id]).fetchone()
+        if row is None:
+            raise ValueError(f"no source {source_id}")
+        (last,) = db.execute(
+            "SELECT max(observed_at) FROM service_signals WHERE source_id = ?", [source_id]
+        ).fetchone()
+        if last is not None and last >= observed_at:
+            # Two crawls within a second (or a clock set back) are still two observations.
+            observed_at = utc_iso(datetime.fromisoformat(last) + timedelta(seconds=1))
+        rows = [
+            (
+                row[0],
+                source_id,
+                run_id,
+                observed_at,
+                signal["name"],
+                json.dumps(signal["value"], ensure_ascii=False),
+                signal.get("unit"),
+                signal.get("url"),
+                signal.get("evidence"),
+            )
+            for signal in signals
+        ]
+        db.conn.executemany(
+            "INSERT INTO service_signals (business_id, source_id, run_id, observed_at, name, value, "
+            "unit, url, evidence) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+    return len(rows)

@@ -234,6 +234,7 @@ def demo(ctx: click.Context, out: Path) -> None:
         console,
         print_crawl,
         show_rank,
+        show_signals,
     )
     from scheduler.demo.launch import demo_port, serve_demo, write_demo_config
 
@@ -245,6 +246,8 @@ def demo(ctx: click.Context, out: Path) -> None:
         progress = CrawlProgress(config)
         with progress.shown():
             outcomes = crawl_sources(config, select_targets(config), on_start=progress.started)
+            # "a week later": the sites are read again, and one competitor has added live chat
+            crawl_sources(config, select_targets(config, kind="signals"))
     print_crawl(outcomes)
     with contextlib.closing(open_db(config.database)) as db:
         console.print(business_table(business_summaries(db)))
@@ -253,6 +256,7 @@ def demo(ctx: click.Context, out: Path) -> None:
         console.print(describe_analysis(run_analysis(db, config)))
         week = choose_week(db, None, "all")
         console.print(show_rank(db, week, "all", config.report.language, as_json=False))
+        console.print(show_signals(db))
     if not all(outcome.ok for outcome in outcomes):
         ctx.exit(EXIT_UNHEALTHY)
 
@@ -330,6 +334,25 @@ def status(ctx: click.Context) -> None:
     console.print(status_table(rows))
     if any(health.state == BROKEN for _, health in rows):
         ctx.exit(EXIT_UNHEALTHY)
+
+
+@cli.command()
+@click.argument("business", required=False)
+@click.pass_context
+def signals(ctx: click.Context, business: str | None) -> None:
+    """Show the service signals of every business's site side by side (channels, live chat,
+    hours, return window, promises), and what changed since each site's previous crawl.
+
+    \b
+    Example:
+      ladder crawl --source signals && ladder signals
+      ladder signals "Highlands Corner"
+    """
+    from scheduler.console import console, show_signals
+
+    config = _config(ctx)
+    with contextlib.closing(open_db(config.database)) as db:
+        console.print(show_signals(db, business))
 
 
 @cli.command("import")

@@ -15,16 +15,20 @@ from rich.table import Table
 from sqlite_utils import Database
 
 from analysis.evaluate import Row
+from analysis.signals import LABELS, current_values, label, signal_changes
 from analysis.weekly import DIMENSION_KEYS, parse_week, week_bounds
 from crawler.health import SourceHealth
 from db import open_db
 from db.queries import (
     BusinessSummary,
     CrawlRun,
+    ReplyRow,
     SourceRow,
     business_evidence,
     businesses,
     crawl_run,
+    latest_replies,
+    signal_observations,
     week_gaps,
     week_positions,
 )
@@ -250,3 +254,76 @@ def status_table(rows: Sequence[tuple[SourceRow, SourceHealth]]) -> Table:
             health.reason,
         )
     return table
+
+
+def show_signals(db: Database, business: str | None = None) -> Group:
+    """Each business's latest service signals side by side (its site's latest crawl, and its owner
+    replies in the latest analysed week), then what changed since its site's previous crawl."""
+    rows = [
+        r for r in signal_observations(db, last=2) if business is None or r.business == business
+    ]
+    replies = [r for r in latest_replies(db) if business is None or r.business == business]
+    if not rows and not replies:
+        where = f" for {business}" if business else ""
+        raise AnalysisError(
+            f'no service signals{where} yet: add a source of kind "signals" with the business\'s '
+            "site and run `ladder crawl --source signals` (and `ladder analyze` for reply figures)"
+        )
+    observations: dict[int, list[str]] = {}
+    for row in rows:
+        dates = observations.setdefault(row.source_id, [])
+        if row.observed_at not in dates:
+            dates.append(row.observed_at)
+    values: dict[str, dict[str, str]] = {}
+    lines = []
+    for source_id, dates in observations.items():
+        of_source = [r for r in rows if r.source_id == source_id]
+        name = of_source[0].business
+        current = [(r.name, r.value, r.unit) for r in of_source if r.observed_at == dates[0]]
+        values.setdefault(name, {}).update(current_values(current))
+        if len(dates) > 1:
+            before = [(r.name, r.value, r.unit) for r in of_source if r.observed_at == dates[1]]
+            for change in signal_changes(before, current):
+                lines.append(f"{name}: {change.describe()} (since {dates[1][:10]})")
+    for reply in replies:
+        values.setdefault(reply.business, {}).update(_reply_values(reply))
+    title = "Service signals (latest crawl of each site"
+    title += f"; owner replies over the weeks to {replies[0].week})" if replies else ")"
+    table = Table(title=title)
+    table.add_column("signal", no_wrap=True)
+    names = list(values)
+    for name in names:
+        table.add_column(name)
+    order = {name: position for position, name in enumerate(LABELS)}
+    for signal in sorted(
+        {s for v in values.values() for s in v}, key=lambda s: (order.get(s, 99), s)
+    ):
+        table.add_row(label(signal), *(values[name].get(signal, "–") for name in names))
+    changes = lines or (["No change since the previous crawl of each site."] if rows else [])
+    return Group(table, *changes)
+
+
+def _reply_values(reply: ReplyRow) -> dict[str, str]:
+    """Owner-reply figures as signal rows: rates with their 90% interval."""
+
+    def rate(share: float | None, low: float | None, high: float | None, n: int) -> str | None:
+        if share is None or low is None or high is None:
+            return None
+        return f"{share:.0%} ({low:.0%}–{high:.0%} of {n})"
+
+    shown = {
+        "replies.rate": rate(reply.reply_rate, reply.rate_low, reply.rate_high, reply.reviews),
+        "replies.negative_rate": rate(
+            reply.negative_reply_rate,
+            reply.negative_rate_low,
+            reply.negative_rate_high,
+            reply.negative_reviews,
+        ),
+        "replies.median_latency": (
+            None if reply.median_latency_hours is None else f"{reply.median_latency_hours:.0f} h"
+        ),
+        "replies.templated_share": (
+            None if reply.templated_share is None else f"{reply.templated_share:.0%}"
+        ),
+    }
+    return {name: value for name, value in shown.items() if value is not None}

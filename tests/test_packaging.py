@@ -9,8 +9,8 @@ from pathlib import Path
 
 import crawler.spiders
 from crawler.extract import EXTRACTORS
-from crawler.sources import SOURCE_KINDS
-from crawler.spider import ReviewSpider
+from crawler.sources import SIGNAL_KINDS, SOURCE_KINDS
+from crawler.spider import ReviewSpider, SourceSpider
 
 PACKAGES = ("crawler", "scheduler", "analysis", "db")
 
@@ -37,14 +37,14 @@ def test_every_spider_module_is_named_after_its_spider() -> None:
             value
             for value in vars(module).values()
             if isinstance(value, type)
-            and issubclass(value, ReviewSpider)
-            and value is not ReviewSpider
+            and issubclass(value, SourceSpider)
+            and value not in (SourceSpider, ReviewSpider)
         ]
         assert len(spiders) == 1, f"crawler/spiders/{module_name}.py must hold one spider"
         (spider,) = spiders
         assert spider.name == module_name
         assert spider.__name__ == f"{module_name.capitalize()}Spider"
-        assert module_name in EXTRACTORS
+        assert module_name in EXTRACTORS or module_name in SIGNAL_KINDS
 
 
 def test_every_source_kind_has_its_documentation_page() -> None:

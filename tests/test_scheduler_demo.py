@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from db import open_db
 from scheduler.cli import cli
 from scheduler.demo.launch import demo_pages, demo_port
+from scheduler.demo.server import Page
 from scheduler.demo.sites import STYLES, demo_sites
 from scheduler.demo.world import build_world
 
@@ -39,11 +40,23 @@ def test_demo_crawls_every_business_and_a_rerun_adds_nothing(demo_output: Path) 
     assert "(0 new in this run)" in second.output, second.output
     with contextlib.closing(open_db(out / "ladder.db")) as db:
         assert db["reviews"].count == total
-        runs = db.execute("SELECT pages, reviews_new, reviews_changed FROM crawl_runs WHERE id > 8")
-        assert runs.fetchall() == [(1, 0, 0)] * 8  # one listing page per source, nothing new
+        first = 8 + 5 + 5  # the review sources, then the businesses' sites read twice
+        runs = db.execute(
+            "SELECT s.kind, r.pages, r.reviews_new, r.reviews_changed, r.ok FROM crawl_runs r "
+            "JOIN sources s ON s.id = r.source_id WHERE r.id > ? ORDER BY r.id",
+            [first],
+        ).fetchall()
         sources = [row["url"] for row in db["sources"].rows]
         kinds = sorted(row["kind"] for row in db["sources"].rows)
-    assert len(sources) == 8, sources  # the same port, so the same source URLs
+        changes = db.execute(
+            "SELECT b.name, c.change, c.name, c.after FROM signal_changes c "
+            "JOIN businesses b ON b.id = c.business_id"
+        ).fetchall()
+    reviews = [run[1:4] for run in runs if run[0] != "signals"]
+    assert reviews == [(1, 0, 0)] * 8  # one listing page per source, nothing new
+    assert [run[1] for run in runs if run[0] == "signals"] == [3] * 10  # home, contact, policy
+    assert all(run[4] for run in runs)
+    assert len(sources) == 13, sources  # the same port, so the same source URLs
     assert kinds == [
         "css",
         "foody",
@@ -51,9 +64,13 @@ def test_demo_crawls_every_business_and_a_rerun_adds_nothing(demo_output: Path) 
         "schemaorg",
         "schemaorg",
         "schemaorg",
+        *["signals"] * 5,
         "tiki",
         "trustpilot",
     ]
+    # One competitor adds live chat between the two reads of its site; `ladder demo` says so.
+    assert changes == [("Phố Xưa Bistro", "new", "chat.vendor", '"tawk.to"')]
+    assert "Phố Xưa Bistro: added live chat (Tawk.to)" in second.output
 
 
 def test_demo_sites_use_every_markup_style_and_paginate() -> None:
@@ -70,7 +87,12 @@ def test_demo_sites_use_every_markup_style_and_paginate() -> None:
         prefix = site.path.split("?")[0]
         count = sum(1 for path in pages if path.split("?")[0] == prefix)
         assert count * 20 >= len(site.reviews) > (count - 1) * 20
-    texts = [page.payload().decode() for page in pages.values()]
+    texts = [
+        page.payload().decode()
+        for path, page in pages.items()
+        if isinstance(page, Page)  # the businesses' own sites have their chat widgets
+        and not path.startswith("/site/")
+    ]
     assert all(
         "<script>" not in text.replace('<script type="application/ld+json">', "") for text in texts
     )

@@ -15,16 +15,21 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from scheduler.demo.server import FixtureServer, Page
+from scheduler.demo.signal_sites import signal_pages, site_path
 from scheduler.demo.sites import DemoSite, demo_sites, render_index, render_site
-from scheduler.demo.world import build_world
+from scheduler.demo.world import DemoBusiness, build_world
 
 CONFIG_NAME = "ladder.toml"
 
 
-def demo_pages(sites: Sequence[DemoSite], now: datetime) -> dict[str, Page]:
-    pages = {"/": render_index(sites)}
+def demo_pages(sites: Sequence[DemoSite], now: datetime) -> dict[str, Page | list[Page]]:
+    """Every page of the demo world: review listings, platforms, and the businesses' own sites."""
+    pages: dict[str, Page | list[Page]] = {"/": render_index(sites)}
     for site in sites:
         pages.update(render_site(site, now))
+    businesses = list(dict.fromkeys(site.business for site in sites))
+    for index, business in enumerate(businesses):
+        pages.update(signal_pages(index, business))
     return pages
 
 
@@ -77,6 +82,9 @@ def demo_config_text(server_url: str, sites: Sequence[DemoSite]) -> str:
         lines += ["", f"[[{header}.sources]]"]
         lines += [f"kind = {_quote(site.kind)}", f"url = {_quote(server_url + site.path)}"]
         lines += [f"{name} = {_quote(value)}" for name, value in site.options.items()]
+        if site is _first_site_of(sites, site.business):
+            lines += ["", f"[[{header}.sources]]", 'kind = "signals"']
+            lines += [f"url = {_quote(server_url + site_path(site.business))}"]
     lines += [
         "",
         "[crawl]",
@@ -98,6 +106,10 @@ def demo_config_text(server_url: str, sites: Sequence[DemoSite]) -> str:
         'security = "none"',
     ]
     return "\n".join(lines) + "\n"
+
+
+def _first_site_of(sites: Sequence[DemoSite], business: DemoBusiness) -> DemoSite:
+    return next(site for site in sites if site.business is business)
 
 
 def write_demo_config(out: Path, server_url: str, sites: Sequence[DemoSite]) -> Path:

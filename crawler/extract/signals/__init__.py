@@ -22,13 +22,19 @@ import json
 import logging
 import re
 import unicodedata
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
-from bs4 import BeautifulSoup, UnicodeDammit
+from bs4 import (
+    BeautifulSoup,
+    MarkupResemblesLocatorWarning,
+    UnicodeDammit,
+    XMLParsedAsHTMLWarning,
+)
 from bs4.element import NavigableString, Tag
 
 logger = logging.getLogger(__name__)
@@ -38,9 +44,11 @@ MAX_CHARS = 3_000_000
 EVIDENCE_CHARS = 160
 
 _BLOCKS = frozenset(
-    "address article aside blockquote br dd div dl dt fieldset figcaption figure footer form h1 h2 "
-    "h3 h4 h5 h6 header hr li main nav ol p pre section table td th tr ul option".split()
+    "address article aside blockquote br div dl fieldset figcaption figure footer form h1 h2 "
+    "h3 h4 h5 h6 header hr li main nav ol p pre section table tr ul option body html".split()
 )
+_CELLS = frozenset({"td", "th", "dt", "dd"})
+_HIDDEN = frozenset({"title", "noscript", "head", "select"})
 _SPACES = re.compile(r"[^\S\n]+")
 _LINES = re.compile(r"\s*\n\s*")
 
@@ -83,12 +91,18 @@ class Page:
         line_start = self.text.rfind("\n", 0, start) + 1
         line_end = self.text.find("\n", end)
         line_end = len(self.text) if line_end < 0 else line_end
-        margin = max(0, (EVIDENCE_CHARS - (end - start)) // 2)
-        return clip(self.text[max(line_start, start - margin) : min(line_end, end + margin)])
+        margin = max(0, (EVIDENCE_CHARS - (end - start)) // 2 - 2)
+        left, right = max(line_start, start - margin), min(line_end, end + margin)
+        if left > line_start:  # no half words at the edges
+            left = min(start, self.text.find(" ", left) + 1 or start)
+        if right < line_end:
+            right = max(end, self.text.rfind(" ", end, right))
+        return clip(self.text[left:right])
 
 
 def extract_signals(body: bytes | str, url: str) -> list[Signal]:
     """Every signal on one page; never raises on bad HTML (returns what it could read)."""
+    # Imported here: the family modules import Signal and Page from this module.
     from crawler.extract.signals import channels, chat, help, hours, policies
 
     page = _read_or_none(body, url)
@@ -126,12 +140,20 @@ def links_to_follow(body: bytes | str, url: str, limit: int = 8) -> list[str]:
 
 def read_page(body: bytes | str, url: str) -> Page:
     """Decode (charset sniffed for bytes), parse with lxml and gather what every family reads."""
-    markup = _decode(body)[:MAX_CHARS]
-    soup = BeautifulSoup(markup, "lxml")
+    # lxml takes UTF-8 only: lone surrogates in a ``str`` body become "?".
+    markup = _decode(body)[:MAX_CHARS].encode("utf-8", "replace").decode("utf-8")
+    with warnings.catch_warnings():  # an RSS feed or a body that is just a URL is still read
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        warnings.simplefilter("ignore", XMLParsedAsHTMLWarning)
+        soup = BeautifulSoup(markup, "lxml")
     base = url
     base_tag = soup.find("base", href=True)
     if isinstance(base_tag, Tag):
-        base = urljoin(url, str(base_tag.get("href", "")).strip())
+        try:
+            base = urljoin(url, str(base_tag.get("href", "")).strip())
+            urlsplit(base).hostname  # noqa: B018 - raises on a malformed host ("http://[x")
+        except ValueError:
+            base = url
     text = _visible_text(soup)
     anchors = tuple(_anchors(soup, base))
     nodes = tuple(_schema_nodes(soup, markup, url))
@@ -186,18 +208,35 @@ def _decode(body: bytes | str) -> str:
 
 def _visible_text(soup: BeautifulSoup) -> str:
     parts: list[str] = []
+    previous: Tag | None = None
     for node in soup.descendants:
         if isinstance(node, Tag):
-            if node.name in _BLOCKS:
+            if node.name == "br":
                 parts.append("\n")
-        elif type(node) is NavigableString:
-            parent = node.parent
-            if parent is None or parent.name not in ("noscript", "title", "head"):
-                parts.append(str(node))
-            if parent is not None and parent.name in _BLOCKS and node.next_sibling is None:
-                parts.append("\n")
+            continue
+        if type(node) is not NavigableString:  # scripts, styles, comments, doctypes
+            continue
+        boundary = _boundary(node)
+        if boundary is None:
+            continue
+        if boundary is not previous:
+            parts.append(" " if boundary.name in _CELLS else "\n")
+            previous = boundary
+        parts.append(str(node))
     text = unicodedata.normalize("NFC", "".join(parts))
     return _LINES.sub("\n", _SPACES.sub(" ", text)).strip()
+
+
+def _boundary(node: NavigableString) -> Tag | None:
+    """The nearest block or table cell holding ``node``; None inside ``<title>``/``<noscript>``."""
+    parent = node.parent
+    while parent is not None:
+        if parent.name in _HIDDEN:
+            return None
+        if parent.name in _BLOCKS or parent.name in _CELLS or parent.parent is None:
+            return parent
+        parent = parent.parent
+    return None
 
 
 def _anchors(soup: BeautifulSoup, base: str) -> Iterator[Anchor]:
@@ -205,6 +244,7 @@ def _anchors(soup: BeautifulSoup, base: str) -> Iterator[Anchor]:
         href = str(tag.get("href", "")).strip()
         try:
             absolute = urljoin(base, href) if not href.lower().startswith("javascript:") else ""
+            urlsplit(absolute).hostname  # noqa: B018 - raises on a malformed host ("http://[x")
         except ValueError:
             absolute = ""
         text = clip(unicodedata.normalize("NFC", tag.get_text(" ")), 300)
@@ -217,7 +257,7 @@ def _schema_nodes(soup: BeautifulSoup, markup: str, url: str) -> Iterator[dict[s
             yield from _walk(json.loads(script.get_text()))
         except (ValueError, RecursionError):
             logger.info("signals: broken JSON-LD block on %s", url)
-    if soup.find(attrs={"itemscope": True}) is not None:
+    if soup.select_one("[itemscope]") is not None:
         import extruct
 
         try:
