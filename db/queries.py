@@ -165,7 +165,13 @@ def published_span(db: Database) -> tuple[str, str] | None:
 
 
 def source_kinds(db: Database) -> list[str]:
-    return [row[0] for row in db.execute("SELECT DISTINCT kind FROM sources ORDER BY kind")]
+    """The kinds of review sources (a ``signals`` source reads a site, not reviews)."""
+    return [
+        row[0]
+        for row in db.execute(
+            "SELECT DISTINCT kind FROM sources WHERE kind != 'signals' ORDER BY kind"
+        )
+    ]
 
 
 def prepare_segments(db: Database) -> None:

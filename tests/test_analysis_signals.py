@@ -178,7 +178,10 @@ def test_weekly_replies_carry_intervals_latency_and_templated_share(db: Database
     add_reviews(db, "Ours", [*WRITTEN, None, None, None, None, None])
     add_reviews(db, "Them", [TEMPLATE.format(who="bạn", name=n) for n in names] + [WRITTEN[0]])
     add_reviews(db, "Them", [None] * 4, rating=1.0)  # negative, not replied to
+    sync_source(db, sync_business(db, "Them"), "signals", "https://them.example/")
     analyze(db, AnalysisSettings(), UTC, now=NOW)
+    segments = {row[0] for row in db.execute("SELECT DISTINCT segment FROM weekly_positions")}
+    assert segments == {"all", "repeat"}  # one kind of review source: no per-source segments
     rows = {
         row["business_id"]: row
         for row in db.query("SELECT * FROM weekly_replies WHERE week = '2026-W47'")
