@@ -59,6 +59,32 @@ RUNG_NAMES = {
         6: "Không thể tin nổi",
     },
 }
+
+DIMENSION_NAMES = {
+    "en": {
+        "overall": "Overall",
+        "tangibles": "Tangibles",
+        "reliability": "Reliability",
+        "responsiveness": "Responsiveness",
+        "assurance": "Assurance",
+        "empathy": "Empathy",
+    },
+    "vi": {
+        "overall": "Tổng thể",
+        "tangibles": "Hữu hình",
+        "reliability": "Tin cậy",
+        "responsiveness": "Đáp ứng",
+        "assurance": "Đảm bảo",
+        "empathy": "Đồng cảm",
+    },
+}
+
+
+def rung_of(score: float) -> int:
+    """The rung a ladder score sits on: 3.4 is Normal (3), 3.5 is Good (4)."""
+    return min(6, max(1, math.floor(score + 0.5)))
+
+
 #: Strong cues, first match wins.
 PRECEDENCE = (6, 1, 2, 5, 4, 3)
 #: The rungs each star rating allows.

@@ -380,3 +380,27 @@ def m006_reply_templates(db: Database) -> None:
         "templated_share REAL",
     ):
         db.execute(f"ALTER TABLE weekly_replies ADD COLUMN {column}")
+
+
+@migrations()
+def m007_reports(db: Database) -> None:
+    """Every weekly report written: where it went and whether it was delivered, so a report is
+    never sent twice and a failed one is not forgotten."""
+    _execute_script(
+        db,
+        """
+        CREATE TABLE reports (
+            id INTEGER PRIMARY KEY,
+            week TEXT NOT NULL,
+            language TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            message_id TEXT NOT NULL UNIQUE,
+            recipients TEXT NOT NULL DEFAULT '[]',
+            written_at TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('written', 'sent', 'queued')),
+            sent_at TEXT,
+            error TEXT
+        );
+        CREATE INDEX reports_week ON reports (week, status);
+        """,
+    )

@@ -538,3 +538,140 @@ def latest_replies(db: Database) -> list[ReplyRow]:
         """
     )
     return [ReplyRow(*row) for row in cursor]
+
+
+def week_replies(db: Database, week: str) -> list[ReplyRow]:
+    """Every business's owner-reply figures in one analysed week (trailing window)."""
+    cursor = db.execute(
+        """
+        SELECT r.week, b.name, r.reviews, r.replies, r.reply_rate, r.rate_low, r.rate_high,
+               r.negative_reviews, r.negative_reply_rate, r.negative_rate_low,
+               r.negative_rate_high, r.median_latency_hours, r.templated_share
+        FROM weekly_replies r JOIN businesses b ON b.id = r.business_id
+        WHERE r.week = ?
+        ORDER BY b.is_self DESC, b.name
+        """,
+        [week],
+    )
+    return [ReplyRow(*row) for row in cursor]
+
+
+def flood_days(db: Database, week: str) -> dict[str, int]:
+    """Days down-weighted as floods in one week, per business name."""
+    return dict(
+        db.execute(
+            "SELECT b.name, count(DISTINCT f.day) FROM weekly_flags f "
+            "JOIN businesses b ON b.id = f.business_id WHERE f.week = ? GROUP BY b.name",
+            [week],
+        ).fetchall()
+    )
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A review's text with the span that said something about a dimension."""
+
+    title: str | None
+    body: str | None
+    answers: str | None
+    start: int
+    end: int
+    published_at: str
+
+
+def dimension_quotes(
+    db: Database,
+    business_id: int,
+    dimension: str,
+    positive: bool,
+    start: str,
+    end: str,
+    *,
+    limit: int = 3,
+) -> list[Quote]:
+    """The newest reviews in ``[start, end)`` that praise (``positive``) or fault a dimension, each
+    with the first evidence span about it (offsets into :func:`analysis.ladder.review_text`)."""
+    signal = f"{dimension} {'+' if positive else '−'}"
+    cursor = db.execute(
+        f"""
+        SELECT r.title, r.body, r.answers, c.evidence, r.published_at FROM reviews r
+        JOIN review_dimensions d ON d.review_id = r.id
+        JOIN review_rungs c ON c.review_id = r.id
+        WHERE r.business_id = ? AND d.dimension = ? AND d.polarity {">" if positive else "<"} 0
+          AND r.published_at >= ? AND r.published_at < ?
+        ORDER BY c.conflict, r.published_at DESC LIMIT ?
+        """,  # noqa: S608 - the comparison is one of two constants
+        [business_id, dimension, start, end, limit * 4],
+    )
+    quotes = []
+    for title, body, answers, evidence, published_at in cursor:
+        span = next((e for e in json.loads(evidence) if e["signal"] == signal), None)
+        if span is not None:
+            quotes.append(Quote(title, body, answers, span["start"], span["end"], published_at))
+        if len(quotes) == limit:
+            break
+    return quotes
+
+
+@dataclass(frozen=True)
+class SignalChangeRow:
+    business: str
+    is_self: bool
+    change: str
+    name: str
+    before: Any
+    after: Any
+    unit: str | None
+    observed_at: str
+
+
+def signal_change_rows(db: Database, *, since: str) -> list[SignalChangeRow]:
+    """What changed on each business's site between its last two observations, when the latest
+    is from ``since`` on (the ``signal_changes`` view)."""
+    cursor = db.execute(
+        """
+        SELECT b.name, b.is_self, c.change, c.name, c.before, c.after, c.unit, c.observed_at
+        FROM signal_changes c JOIN businesses b ON b.id = c.business_id
+        WHERE c.observed_at >= ?
+        ORDER BY b.is_self DESC, b.name, c.name
+        """,
+        [since],
+    )
+    return [
+        SignalChangeRow(
+            name,
+            bool(is_self),
+            change,
+            signal,
+            None if before is None else json.loads(before),
+            None if after is None else json.loads(after),
+            unit,
+            observed_at,
+        )
+        for name, is_self, change, signal, before, after, unit, observed_at in cursor
+    ]
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    week: str
+    language: str
+    subject: str
+    message_id: str
+    recipients: list[str]
+    written_at: str
+    status: str
+    sent_at: str | None
+
+
+def delivered_reports(db: Database, week: str) -> list[ReportRow]:
+    """The reports of ``week`` that were sent or are waiting in the outbox."""
+    cursor = db.execute(
+        "SELECT week, language, subject, message_id, recipients, written_at, status, sent_at "
+        "FROM reports WHERE week = ? AND status IN ('sent', 'queued') ORDER BY id",
+        [week],
+    )
+    return [
+        ReportRow(w, lang, subject, mid, json.loads(recipients), written, status, sent)
+        for w, lang, subject, mid, recipients, written, status, sent in cursor
+    ]

@@ -421,3 +421,47 @@ def record_signals(
             rows,
         )
     return len(rows)
+
+
+def record_report(
+    db: Database,
+    *,
+    week: str,
+    language: str,
+    subject: str,
+    message_id: str,
+    recipients: Iterable[str],
+    status: str,
+    error: str | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Remember a written report and what became of it (``written``, ``sent`` or ``queued``)."""
+    at = utc_iso(now)
+    with write_transaction(db):
+        db.execute(
+            "INSERT INTO reports (week, language, subject, message_id, recipients, written_at, "
+            "status, sent_at, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (message_id) DO UPDATE SET status = excluded.status, "
+            "sent_at = excluded.sent_at, error = excluded.error",
+            [
+                week,
+                language,
+                subject,
+                message_id,
+                json.dumps(list(recipients)),
+                at,
+                status,
+                at if status == "sent" else None,
+                error,
+            ],
+        )
+
+
+def mark_report_sent(db: Database, message_id: str, *, now: datetime | None = None) -> bool:
+    """A queued report delivered later (from the outbox); False when no report has that id."""
+    with write_transaction(db):
+        cursor = db.execute(
+            "UPDATE reports SET status = 'sent', sent_at = ?, error = NULL WHERE message_id = ?",
+            [utc_iso(now), message_id],
+        )
+    return cursor.rowcount > 0

@@ -354,13 +354,48 @@ def _describe(outcome: CrawlOutcome) -> str:
 
 
 def scheduled_weekly(config_path: str, send: bool) -> str:
-    """The scheduler's weekly job: bring the analysis up to date (and, later, send the report)."""
-    from scheduler.analysis import describe_analysis, run_analysis
+    """The scheduler's weekly job: bring the analysis up to date, write the report of the last
+    complete week, and with ``send`` deliver it (once: a week already sent is left alone) after
+    retrying whatever waits in the outbox. An undelivered report fails the job (it waits in the
+    outbox for the next run or ``ladder outbox --flush``)."""
+    from scheduler.analysis import AnalysisError, describe_analysis, run_analysis
+    from scheduler.report import flush_outbox, send_report, write_report
 
     config = load_config(config_path)
 
     def weekly() -> str:
+        now = datetime.now(UTC)
         with contextlib.closing(open_db(config.database)) as db:
-            return describe_analysis(run_analysis(db, config))
+            parts = [describe_analysis(run_analysis(db, config, now=now))]
+            try:
+                written = write_report(db, config, now=now, recipients=config.report.recipients)
+            except AnalysisError as error:  # no complete week yet: nothing to report, not a failure
+                return "; ".join([*parts, f"no report: {error}"])
+            parts.append(f"report {written.report.week} written to {written.folder}")
+            if not send:
+                return "; ".join(parts)
+            flushed = flush_outbox(db, config)
+            waiting = [f"{item.subject}: {error}" for item, error in flushed.failed]
+            if flushed.sent:
+                parts.append(f"{len(flushed.sent)} message(s) sent from the outbox")
+            outcome = send_report(db, config, written, now=now)
+        if outcome.skipped:
+            parts.append(f"not sent: {outcome.skipped}")
+        elif outcome.delivered:
+            parts.append(f"sent to {', '.join(written.recipients)}")
+        else:
+            raise DeliveryFailed(
+                f"{'; '.join(parts)}; NOT delivered ({outcome.error}); it waits in "
+                f"{outcome.kept}, and the next weekly run or `ladder outbox --flush` sends it"
+            )
+        if waiting:
+            raise DeliveryFailed(
+                "; ".join([*parts, *(f"still in the outbox: {w}" for w in waiting)])
+            )
+        return "; ".join(parts)
 
     return _recorded("weekly", config, weekly)
+
+
+class DeliveryFailed(Exception):
+    """The weekly report could not be delivered; it waits in the outbox."""

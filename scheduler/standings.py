@@ -3,7 +3,6 @@ manager can act on, or JSON. Rung and dimension names follow ``[report].language
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -11,29 +10,10 @@ from typing import Any
 
 from rich.table import Table
 
-from analysis.ladder import RUNG_NAMES
+from analysis.ladder import DIMENSION_NAMES, RUNG_NAMES, rung_of
 from db.queries import EvidenceRow, GapRow, PositionRow
 
 WEEKS_PER_MONTH = 52 / 12
-
-DIMENSION_NAMES = {
-    "en": {
-        "overall": "Overall",
-        "tangibles": "Tangibles",
-        "reliability": "Reliability",
-        "responsiveness": "Responsiveness",
-        "assurance": "Assurance",
-        "empathy": "Empathy",
-    },
-    "vi": {
-        "overall": "Tổng thể",
-        "tangibles": "Hữu hình",
-        "reliability": "Tin cậy",
-        "responsiveness": "Đáp ứng",
-        "assurance": "Đảm bảo",
-        "empathy": "Đồng cảm",
-    },
-}
 
 COLUMNS = {
     "en": {
@@ -106,11 +86,6 @@ TEXT = {
         "evidence": "Khách hàng nói gì ({weeks} tuần)",
     },
 }
-
-
-def rung_of(score: float) -> int:
-    """The rung a score sits on: 3.4 is Normal (3), 3.5 is Good (4)."""
-    return min(6, max(1, math.floor(score + 0.5)))
 
 
 def per_month(velocity: float | None) -> float | None:

@@ -1,0 +1,1 @@
+"""The weekly comparison report: its model, charts and rendering."""

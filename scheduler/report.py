@@ -1,0 +1,210 @@
+"""The weekly report as ``ladder report`` and the scheduler make it: built from the stored analysis,
+written to a folder (``report.html``, ``report.txt``, ``report.eml``, the charts), and sent once.
+
+A report that cannot be delivered waits in the outbox (``outbox/`` beside the database) until
+``ladder outbox --flush`` or the next weekly job sends it; the ``reports`` table remembers what was
+sent, so a week's report is not sent twice unless asked (``--resend``).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from analysis.report.model import Report, ReportError, SourceStatus, build_report
+from analysis.report.render import RenderedReport, render_report
+from db.queries import delivered_reports
+from db.store import mark_report_sent, record_report
+from scheduler.analysis import AnalysisError, choose_week, source_states
+from scheduler.config import Config
+from scheduler.mail import (
+    DeliveryOutcome,
+    FlushResult,
+    InlineImage,
+    Outbox,
+    build_message,
+    deliver,
+)
+
+FILES = ("report.html", "report.txt", "report.eml")
+
+
+@dataclass(frozen=True)
+class WrittenReport:
+    report: Report
+    rendered: RenderedReport
+    message: EmailMessage
+    folder: Path
+    files: tuple[Path, ...]
+
+    recipients: tuple[str, ...]
+
+    @property
+    def message_id(self) -> str:
+        return str(self.message["Message-ID"])
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    delivered: bool
+    error: str | None = None
+    kept: Path | None = None
+    skipped: str | None = None  # why nothing was sent (already sent)
+
+
+def outbox(config: Config) -> Outbox:
+    return Outbox(config.database.parent / "outbox")
+
+
+def default_folder(config: Config, week: str) -> Path:
+    return config.database.parent / "reports" / week
+
+
+def sender(config: Config) -> str:
+    """``[report].from``, else the SMTP user when it is an address, else a local placeholder."""
+    if config.report.sender:
+        return config.report.sender
+    user = config.report.smtp.user
+    return user if user and "@" in user else "service-ladder@localhost"
+
+
+def source_statuses(db: Database, config: Config, now: datetime) -> list[SourceStatus]:
+    return [
+        SourceStatus(
+            business=source.business,
+            kind=source.kind,
+            url=source.url,
+            state=health.state,
+            reason=health.reason,
+            last_success=health.last_success,
+        )
+        for source, health in source_states(db, config, now)
+    ]
+
+
+def write_report(
+    db: Database,
+    config: Config,
+    *,
+    now: datetime,
+    week: str | None = None,
+    folder: Path | None = None,
+    recipients: Sequence[str] = (),
+    language: str | None = None,
+) -> WrittenReport:
+    """Build and render the report of ``week`` (default: the last analysed one) and write it, with
+    the exact message that would be sent, to ``folder``."""
+    label = choose_week(db, week, "all")
+    language = language or config.report.language
+    try:
+        report = build_report(
+            db,
+            label,
+            tz=config.timezone,
+            sources=source_statuses(db, config, now),
+            now=now,
+        )
+    except ReportError as error:
+        raise AnalysisError(str(error)) from None
+    rendered = render_report(report, language)
+    message = build_message(
+        subject=rendered.subject,
+        sender=sender(config),
+        recipients=list(recipients) or ["undisclosed-recipients:;"],
+        text=rendered.text,
+        html=rendered.html,
+        images=[InlineImage(c.cid, c.png, c.filename) for c in rendered.charts],
+        date=now,
+    )
+    folder = folder or default_folder(config, label)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = [
+        _write(folder / "report.html", rendered.html_file.encode()),
+        _write(folder / "report.txt", rendered.text.encode()),
+        _write(folder / "report.eml", bytes(message)),
+    ]
+    written += [_write(folder / chart.filename, chart.png) for chart in rendered.charts]
+    record_report(
+        db,
+        week=label,
+        language=language,
+        subject=rendered.subject,
+        message_id=str(message["Message-ID"]),
+        recipients=[],
+        status="written",
+        now=now,
+    )
+    return WrittenReport(report, rendered, message, folder, tuple(written), tuple(recipients))
+
+
+def _write(path: Path, data: bytes) -> Path:
+    """Write atomically: a reader never sees half a file, a crash never leaves one."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+        Path(temporary).replace(path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def send_report(
+    db: Database,
+    config: Config,
+    written: WrittenReport,
+    *,
+    resend: bool = False,
+    now: datetime | None = None,
+    **send_options: object,
+) -> SendOutcome:
+    """Send a written report, unless this week's report already went out (or waits in the
+    outbox) and ``resend`` is not set. A failed delivery leaves the message in the outbox."""
+    week = written.report.week
+    recipients = written.recipients
+    if not recipients:
+        raise AnalysisError(
+            "no recipients: set [report].recipients in the config or pass --to ADDRESS"
+        )
+    if not resend:
+        for earlier in delivered_reports(db, week):
+            when = earlier.sent_at or earlier.written_at
+            where = ", ".join(earlier.recipients)
+            state = "sent" if earlier.status == "sent" else "queued in the outbox"
+            return SendOutcome(
+                False,
+                skipped=f"the report of {week} was already {state} ({when[:16]}, to {where}); "
+                "use --resend to send it again",
+            )
+    outcome: DeliveryOutcome = deliver(
+        written.message, config.report.smtp, outbox(config), **send_options
+    )
+    record_report(
+        db,
+        week=week,
+        language=config.report.language,
+        subject=written.rendered.subject,
+        message_id=written.message_id,
+        recipients=recipients,
+        status="sent" if outcome.delivered else "queued",
+        error=outcome.error,
+        now=now,
+    )
+    return SendOutcome(outcome.delivered, outcome.error, outcome.kept)
+
+
+def flush_outbox(db: Database, config: Config, **send_options: object) -> FlushResult:
+    """Resend what waits in the outbox, each message at most once; sent reports are marked
+    sent in the ``reports`` table."""
+    result = outbox(config).flush(config.report.smtp, **send_options)
+    for item in result.sent:
+        mark_report_sent(db, item.message_id)
+    return result

@@ -1,0 +1,273 @@
+"""The weekly report from a real database: what it leads with, how it is worded in both languages,
+and that review text is always text, never markup."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import lxml.html
+import pytest
+from sqlite_utils import Database
+
+from analysis.report.i18n import LOCALE, CatalogueError, Formats, read_po, translations
+from analysis.report.model import (
+    Report,
+    SourceStatus,
+    build_report,
+    choose_priorities,
+    quote_of,
+)
+from analysis.report.render import render_report, subject
+from analysis.signals import LABELS
+from analysis.weekly import AnalysisSettings, analyze, week_label
+from db.queries import GapRow, PositionRow, Quote
+from db.store import ReviewWriter, record_signals, sync_business, sync_source
+
+ROOT = Path(__file__).parent.parent / "analysis" / "report"
+NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
+LAST_MONDAY = datetime(2026, 11, 16, tzinfo=UTC)
+SCRIPT = "<script>alert(1)</script>"
+ATTRIBUTE = '"><img src=x onerror=alert(2)>'
+EVIL_NAME = 'Quán <b>Ngon</b> & "Co"'
+OURS = {
+    3: "Bình thường, không có gì đặc biệt để kể",
+    4: "Rất hài lòng, chắc chắn sẽ quay lại lần nữa",
+    2: f"{SCRIPT} {ATTRIBUTE} nhân viên thờ ơ, khách vào không ai chào, chắc không quay lại",
+}
+THEIRS = {
+    5: "Vượt mong đợi, nhân viên chu đáo, nhớ tên khách, sẽ giới thiệu cho bạn bè",
+    4: "Rất hài lòng, nhân viên chu đáo, chắc chắn sẽ quay lại",
+}
+_serial = itertools.count()
+
+
+def add(db: Database, name: str, monday: datetime, rungs: list[int], texts: dict[int, str]) -> None:
+    business_id = sync_business(db, name, is_self=name == "Ours")
+    source_id = sync_source(db, business_id, "schemaorg", f"https://{len(name)}.example/r")
+    rows = []
+    for index, rung in enumerate(rungs):
+        number = next(_serial)
+        published = monday + timedelta(days=index % 7, hours=8 + index % 10)
+        rows.append(
+            {
+                "review_key": f"k{number}",
+                "business_id": business_id,
+                "source_id": source_id,
+                "rating": float(rung),
+                "body": f"{texts[rung]} (đơn {''.join('abcdefghij'[int(d)] for d in str(number))})",
+                "published_at": published.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "reply_body": "Cảm ơn bạn đã góp ý" if rung <= 2 and name != "Ours" else None,
+                "replied_at": published.strftime("%Y-%m-%dT%H:%M:%SZ") if rung <= 2 else None,
+            }
+        )
+    ReviewWriter(db, source_id).write(rows)
+
+
+@pytest.fixture
+def report(db: Database) -> Report:
+    for weeks_ago in range(8, -1, -1):
+        monday = LAST_MONDAY - timedelta(weeks=weeks_ago)
+        add(db, "Ours", monday, [3, 4, 2, 3, 2, 4, 3, 2], OURS)
+        add(db, EVIL_NAME, monday, [5, 4, 5, 4, 5, 4, 5, 4], THEIRS)
+    site = sync_source(db, sync_business(db, EVIL_NAME), "signals", "https://evil.example/")
+    record_signals(db, site, [{"name": "help.centre", "value": True}], run_id=None, now=NOW)
+    record_signals(
+        db,
+        site,
+        [{"name": "help.centre", "value": True}, {"name": "chat.vendor", "value": "tawk.to"}],
+        run_id=None,
+        now=NOW + timedelta(minutes=5),
+    )
+    analyze(db, AnalysisSettings(), UTC, now=NOW)
+    sources = [
+        SourceStatus("Ours", "schemaorg", "https://4.example/r", "ok", "read 8 reviews", None),
+        SourceStatus(EVIL_NAME, "schemaorg", "https://x/r", "broken", "the site <changed>", None),
+    ]
+    return build_report(
+        db, week_label(LAST_MONDAY.date()), tz=UTC, sources=sources, now=NOW + timedelta(hours=1)
+    )
+
+
+def test_the_report_leads_with_our_rank_and_the_gap_to_close(report: Report) -> None:
+    assert report.week == "2026-W47"
+    assert (report.ours.business, report.ours.rank, report.ranked) == ("Ours", 2, 2)
+    assert report.priorities, "behind on some dimension"
+    first = report.priorities[0]
+    assert first.versus == EVIL_NAME
+    assert first.gap < 0
+    assert any(SCRIPT in quote for quote in first.ours_say)
+    assert all("chu đáo" in quote for quote in first.they_say)
+    assert [c.name for c in report.changes] == ["chat.vendor"]
+    assert report.trust.unhealthy[0].state == "broken"
+    assert len(report.history_weeks) == 9
+    assert report.history["Ours"][-1] == pytest.approx(report.ours.score)
+
+
+@pytest.mark.parametrize("language", ["en", "vi"])
+def test_review_text_and_names_are_text_never_markup(report: Report, language: str) -> None:
+    rendered = render_report(report, language, charts=False)
+    page = lxml.html.fromstring(rendered.html)
+    assert not page.xpath("//script")
+    assert not page.xpath("//*[@onerror]")
+    assert not page.xpath("//b")  # the business name's <b> is shown, not applied
+    assert [img.get("src") for img in page.xpath("//img")] == []  # charts off: no image at all
+    text = page.text_content()
+    assert SCRIPT in text
+    assert ATTRIBUTE in text
+    assert EVIL_NAME in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in rendered.html
+    assert "the site &lt;changed&gt;" in rendered.html
+    # The plain-text part carries the same quote, unescaped (text/plain is never markup).
+    assert SCRIPT in rendered.text
+    assert EVIL_NAME in rendered.text
+
+
+def test_the_html_is_email_safe(report: Report) -> None:
+    rendered = render_report(report, "en")
+    page = lxml.html.fromstring(rendered.html)
+    assert not page.xpath("//style|//link|//script|//iframe|//form")
+    assert all(src.startswith("cid:") for src in page.xpath("//img/@src"))
+    assert all(img.get("alt") for img in page.xpath("//img"))
+    external = re.findall(r"(?:src|href)=\"(https?:[^\"]+)", rendered.html)
+    assert external == []
+    on_disk = lxml.html.fromstring(rendered.html_file)
+    assert on_disk.xpath("//img/@src") == ["scores.png", "rungs.png"]
+    assert {c.cid for c in rendered.charts} == {"scores@ladder", "rungs@ladder"}
+    assert all(c.png.startswith(b"\x89PNG") for c in rendered.charts)
+
+
+def test_both_languages_say_the_same_things(report: Report) -> None:
+    english = render_report(report, "en", charts=False)
+    vietnamese = render_report(report, "vi", charts=False)
+    assert english.subject == "Week 47: you rank 2 of 2 — behind " + EVIL_NAME + " on Empathy"
+    assert vietnamese.subject.startswith("Tuần 47: Bạn xếp thứ 2/2 — tụt hậu về")
+    assert "Close these gaps first" in english.text
+    assert "Thu hẹp những khoảng cách này trước" in vietnamese.text
+    assert "added live chat (Tawk.to)" in english.text
+    assert "thêm chat trực tuyến (Tawk.to)" in vietnamese.text
+    assert "16–22 Nov 2026" in english.text
+    assert "16–22/11/2026" in vietnamese.text
+    score = report.ours.score
+    assert f"{score:.2f}" in english.text
+    assert f"{score:.2f}".replace(".", ",") in vietnamese.text
+    for rendered in (english, vietnamese):  # the text part has what the HTML has
+        html_text = " ".join(lxml.html.fromstring(rendered.html).text_content().split())
+        for quote in report.priorities[0].they_say:
+            assert quote in rendered.text
+            assert quote in html_text
+
+
+def test_not_enough_reviews_is_said_not_ranked(db: Database) -> None:
+    add(db, "Ours", LAST_MONDAY, [4], OURS)
+    add(db, "Them", LAST_MONDAY, [5, 4], THEIRS)
+    analyze(db, AnalysisSettings(), UTC, now=NOW)
+    report = build_report(db, "2026-W47", tz=UTC, now=NOW)
+    assert report.ours.rank is None
+    assert subject(report, "en") == "Week 47: not enough reviews to rank you yet"
+    text = render_report(report, "vi", charts=False).text
+    assert "Tuần này chưa đủ đánh giá để xếp hạng chúng ta." in text
+
+
+def _position(name: str, business_id: int, dimension: str, score: float) -> PositionRow:
+    return PositionRow(
+        "2026-W47", business_id, name, name == "Ours", "all", dimension, 50, 50.0, score,
+        score - 0.1, score + 0.1, None, 0.1, 0.2, [0.0] * 6, True, None, None, None,
+    )  # fmt: skip
+
+
+def _gap(dimension: str, versus: str, gap: float) -> GapRow:
+    return GapRow(
+        "2026-W47", "all", dimension, "score", versus, 2, 3.0, 3.0 - gap, gap, 0.99, "behind", None
+    )
+
+
+def test_priorities_weigh_the_gap_by_what_separates_the_leaders() -> None:
+    # The leader (A) is far ahead on reliability, level with everyone on tangibles.
+    positions = [
+        _position(name, number, dimension, score)
+        for number, (name, overall, reliability, tangibles) in enumerate(
+            [("A", 4.5, 4.6, 3.5), ("B", 3.5, 3.4, 3.6), ("C", 3.3, 3.2, 3.4), ("Ours", 3.4, 3.3, 3.0)]
+        )
+        for dimension, score in (("overall", overall), ("reliability", reliability), ("tangibles", tangibles))
+    ]  # fmt: skip
+    gaps = [
+        _gap("tangibles", "B", -0.6),
+        _gap("reliability", "A", -0.4),
+        _gap("tangibles", "A", -0.5),
+    ]
+    ranked = choose_priorities(positions, gaps)
+    # The smaller reliability gap comes first: reliability is what the leader does better.
+    assert [(p.dimension, p.versus) for p in ranked] == [("reliability", "A"), ("tangibles", "B")]
+    assert ranked[0].weight > ranked[1].weight
+
+
+def test_a_quote_is_the_clause_around_the_evidence() -> None:
+    body = "Không gian đẹp. Nhưng nhân viên thờ ơ, gọi mãi không ai ra! Món ăn ổn."
+    start = body.index("thờ ơ")
+    assert quote_of(Quote(None, body, None, start, start + 5, "")) == (
+        "Nhưng nhân viên thờ ơ, gọi mãi không ai ra!"
+    )
+    long = "x" * 300 + " thờ ơ " + "y" * 300
+    start = long.index("thờ ơ")
+    quoted = quote_of(Quote(None, long, None, start, start + 5, ""), limit=60)
+    assert "thờ ơ" in quoted
+    assert quoted.startswith("…")
+    assert quoted.endswith("…")
+    assert len(quoted) <= 62
+
+
+# The catalogue
+
+
+def _msgids() -> set[str]:
+    found = set()
+    for path in [*ROOT.glob("templates/*.j2"), ROOT / "render.py"]:
+        text = path.read_text(encoding="utf-8")
+        for match in re.finditer(r'_\(\s*((?:"(?:[^"\\]|\\.)*"\s*)+)', text):
+            found.add("".join(re.findall(r'"((?:[^"\\]|\\.)*)"', match.group(1))))
+    from analysis.report.render import STATES, UNITS
+
+    return found | set(LABELS.values()) | set(UNITS.values()) | set(STATES.values()) | {"yes", "no"}
+
+
+def test_every_message_has_a_vietnamese_translation_with_the_same_placeholders() -> None:
+    entries = read_po(LOCALE / "vi.po")
+    missing = sorted(m for m in _msgids() if (m, None) not in entries)
+    assert missing == []
+    placeholder = re.compile(r"%\(\w+\)s|%%")
+    for (msgid, _), msgstr in entries.items():
+        assert sorted(placeholder.findall(msgid)) == sorted(placeholder.findall(msgstr)), msgid
+    unused = sorted(m for m, _ in entries if m not in _msgids())
+    assert unused == []
+
+
+def test_read_po_handles_continued_lines_plurals_and_says_where_it_fails(tmp_path: Path) -> None:
+    po = tmp_path / "x.po"
+    po.write_text(
+        '# comment\nmsgid ""\nmsgstr "Language: vi\\n"\n\n'
+        'msgid "one "\n"line"\nmsgstr "một "\n"dòng"\n\n'
+        'msgid "%(n)s day"\nmsgid_plural "%(n)s days"\nmsgstr[0] "%(n)s ngày"\n\n'
+        'msgid "untranslated"\nmsgstr ""\n',
+        encoding="utf-8",
+    )
+    entries = read_po(po)
+    assert entries == {("one line", None): "một dòng", ("%(n)s day", 0): "%(n)s ngày"}
+    po.write_text('msgid "a"\nmsgstr b\n', encoding="utf-8")
+    with pytest.raises(CatalogueError, match=r"x\.po:2"):
+        read_po(po)
+    assert translations("vi").gettext("Where we stand") == "Chúng ta đang ở đâu"
+    assert translations("vi").gettext("not in the catalogue") == "not in the catalogue"
+
+
+def test_numbers_and_dates_as_each_language_writes_them() -> None:
+    vi, en = Formats("vi"), Formats("en")
+    assert (vi.number(1234.5, 1), en.number(1234.5, 1)) == ("1.234,5", "1,234.5")
+    assert (vi.number(-0.004, signed=True), en.number(-0.62, signed=True)) == ("+0,00", "−0.62")
+    assert vi.percent(0.876) == "88%"
+    first, last = LAST_MONDAY.date(), LAST_MONDAY.date() + timedelta(days=6)
+    assert (vi.span(first, last), en.span(first, last)) == ("16–22/11/2026", "16–22 Nov 2026")
+    december = first + timedelta(days=14)
+    assert en.span(december, december + timedelta(days=6)) == "30 Nov 2026 – 6 Dec 2026"
