@@ -1,37 +1,26 @@
-"""The report as an email: building the MIME message, SMTP delivery, the outbox.
+"""The report as an email: building the MIME message, and SMTP delivery.
 
 :func:`build_message` makes a ``multipart/alternative`` message (text first, then the HTML with its
 inline PNG charts), UTF-8 throughout. :func:`send` delivers it over STARTTLS, implicit TLS or, for a
 relay on localhost, plain SMTP; it retries what may pass later and raises :class:`DeliveryError`
-worded for the user. :func:`deliver` keeps what could not be sent in an :class:`Outbox`, a folder
-that ``ladder outbox --flush`` empties: nothing is lost, nothing is sent twice.
+worded for the user. What cannot be sent waits in the outbox (:mod:`scheduler.outbox`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-import fcntl
-import hashlib
 import ipaddress
-import json
 import logging
-import os
-import re
 import smtplib
 import socket
 import ssl
-import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
-from email.parser import BytesParser
-from email.utils import format_datetime, getaddresses, make_msgid, parseaddr, parsedate_to_datetime
-from pathlib import Path
-from typing import Any
+from email.utils import format_datetime, getaddresses, make_msgid, parseaddr
 
 from scheduler.config import SECURITY, SmtpConfig
 
@@ -138,7 +127,7 @@ def send(
             logger.info(
                 "sent %s to %s through %s:%d",
                 message["Message-ID"],
-                ", ".join(_recipients(message)),
+                ", ".join(recipients_of(message)),
                 smtp.host,
                 smtp.port,
             )
@@ -336,255 +325,10 @@ def _is_local(host: str) -> bool:
         return False
 
 
-@dataclass(frozen=True)
-class OutboxItem:
-    """A message waiting in the outbox (or, in :class:`FlushResult`, just moved out of it)."""
-
-    path: Path
-    message_id: str
-    subject: str
-    recipients: tuple[str, ...]
-    queued_at: datetime
-    attempts: int
-    last_error: str
-
-
-@dataclass(frozen=True)
-class FlushResult:
-    sent: list[OutboxItem] = field(default_factory=list)
-    failed: list[tuple[OutboxItem, str]] = field(default_factory=list)
-    #: Already in sent/ by Message-ID: moved to already-sent/ instead of being sent again.
-    skipped: list[OutboxItem] = field(default_factory=list)
-
-
-class Outbox:
-    """A folder of messages not yet delivered: nothing is lost, nothing is sent twice.
-
-    Each message is ``<stamp>-<message id>.eml`` with a ``.json`` sidecar (queued_at, attempts,
-    last_error). Delivered ones move to ``sent/``; copies of a message already in ``sent/`` move
-    to ``already-sent/``. ``.lock`` keeps two flushes (cron and a person) from sending one message
-    twice: the second waits for the first.
-    """
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = Path(folder)
-        self.sent_folder = self.folder / "sent"
-        self.aside_folder = self.folder / "already-sent"
-
-    def add(self, message: EmailMessage, *, error: str) -> Path:
-        """Keep ``message``; adding a Message-ID again updates its one file."""
-        message_id = str(message["Message-ID"] or "").strip()
-        if not message_id:
-            raise ValueError("the message has no Message-ID; build it with build_message()")
-        self.folder.mkdir(parents=True, exist_ok=True)
-        path = _find(self.folder, message_id) or self.folder / f"{_stem(message, message_id)}.eml"
-        old = _sidecar(path)
-        queued_at = old.get("queued_at") or datetime.now(UTC).isoformat()
-        attempts = int(old.get("attempts", 0)) + 1
-        # The sidecar first: when the .eml appears, its sidecar is already there.
-        _write_sidecar(path, message_id, queued_at=queued_at, attempts=attempts, last_error=error)
-        _write_atomic(path, message.as_bytes())
-        logger.info("kept %s in the outbox as %s", message_id, path)
-        return path
-
-    def pending(self) -> list[OutboxItem]:
-        """Messages waiting to be sent, oldest first."""
-        if not self.folder.is_dir():
-            return []
-        items = []
-        for path in self.folder.glob("*.eml"):
-            with contextlib.suppress(FileNotFoundError):  # moved by a flush meanwhile
-                items.append(_item(path))
-        return sorted(items, key=lambda item: (item.queued_at, item.path.name))
-
-    def flush(self, smtp: SmtpConfig, **send_kwargs: Any) -> FlushResult:
-        """Try each waiting message once (with :func:`send`'s own retries)."""
-        result = FlushResult()
-        if not self.folder.is_dir():
-            return result
-        with self._locked():
-            for item in self.pending():
-                if _find(self.sent_folder, item.message_id):
-                    result.skipped.append(self._move(item, self.aside_folder, "moved_aside_at"))
-                    logger.warning(
-                        "%s is already in %s; moved to %s, not sent again",
-                        item.message_id,
-                        self.sent_folder,
-                        self.aside_folder,
-                    )
-                    continue
-                try:
-                    send(_read(item.path), smtp, **send_kwargs)
-                except DeliveryError as error:
-                    result.failed.append((self._failed(item, str(error)), str(error)))
-                    continue
-                result.sent.append(self._move(item, self.sent_folder, "sent_at"))
-        return result
-
-    def _settle(self, message_id: str) -> None:
-        """``message_id`` was just delivered: a waiting copy of it moves to sent/, unsent."""
-        if not self.folder.is_dir():
-            return
-        with self._locked():
-            path = _find(self.folder, message_id)
-            if path:
-                self._move(_item(path), self.sent_folder, "sent_at")
-                logger.info("%s was delivered directly; its outbox copy moved to sent/", path)
-
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
-        with (self.folder / ".lock").open("a") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                logger.info("waiting for another flush of %s to finish", self.folder)
-                fcntl.flock(handle, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
-
-    def _move(self, item: OutboxItem, folder: Path, stamp: str) -> OutboxItem:
-        folder.mkdir(exist_ok=True)
-        target = folder / item.path.name
-        item.path.replace(target)  # from here on it is no longer pending
-        _write_sidecar(
-            target,
-            item.message_id,
-            queued_at=item.queued_at.isoformat(),
-            attempts=item.attempts,
-            last_error=item.last_error,
-            **{stamp: datetime.now(UTC).isoformat()},
-        )
-        item.path.with_suffix(".json").unlink(missing_ok=True)
-        return dataclasses.replace(item, path=target)
-
-    def _failed(self, item: OutboxItem, error: str) -> OutboxItem:
-        failed = dataclasses.replace(item, attempts=item.attempts + 1, last_error=error)
-        _write_sidecar(
-            item.path,
-            item.message_id,
-            queued_at=item.queued_at.isoformat(),
-            attempts=failed.attempts,
-            last_error=error,
-        )
-        return failed
-
-
-@dataclass(frozen=True)
-class DeliveryOutcome:
-    delivered: bool
-    error: str | None = None
-    kept: Path | None = None
-
-
-def deliver(
-    message: EmailMessage, smtp: SmtpConfig, outbox: Outbox, **send_kwargs: Any
-) -> DeliveryOutcome:
-    """:func:`send`, keeping the message in ``outbox`` when it cannot be delivered."""
-    try:
-        send(message, smtp, **send_kwargs)
-    except DeliveryError as error:
-        try:
-            kept = outbox.add(message, error=str(error))
-        except OSError as problem:
-            raise DeliveryError(
-                f"{error}; and it could not be kept in {outbox.folder} ({problem}): check that "
-                "the folder is writable and the disk not full",
-                permanent=error.permanent,
-            ) from problem
-        logger.warning("not delivered, kept in the outbox as %s: %s", kept, error)
-        return DeliveryOutcome(delivered=False, error=str(error), kept=kept)
-    outbox._settle(str(message["Message-ID"] or "").strip())
-    return DeliveryOutcome(delivered=True)
-
-
 def _angled(value: str) -> str:
     return f"<{value.strip().strip('<>')}>"
 
 
-def _recipients(message: EmailMessage) -> list[str]:
+def recipients_of(message: EmailMessage) -> list[str]:
     values = [str(v) for name in ("To", "Cc") for v in message.get_all(name, [])]
     return [address for _, address in getaddresses(values) if address]
-
-
-def _key(message_id: str) -> str:
-    """A file-name-safe, unique form of a Message-ID."""
-    digest = hashlib.sha256(message_id.encode()).hexdigest()[:12]
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "_", message_id.strip("<>"))[:60].strip("._-")
-    return f"{slug}-{digest}"
-
-
-def _stem(message: EmailMessage, message_id: str) -> str:
-    try:
-        date = parsedate_to_datetime(str(message["Date"]))
-    except (TypeError, ValueError):
-        date = datetime.now(UTC)
-    if date.tzinfo is None:
-        date = date.replace(tzinfo=UTC)
-    return f"{date.astimezone(UTC):%Y%m%dT%H%M%SZ}-{_key(message_id)}"
-
-
-def _find(folder: Path, message_id: str) -> Path | None:
-    if not message_id or not folder.is_dir():
-        return None
-    suffix = f"-{_key(message_id)}.eml"
-    return next((p for p in sorted(folder.glob("*.eml")) if p.name.endswith(suffix)), None)
-
-
-def _read(path: Path) -> EmailMessage:
-    with path.open("rb") as handle:
-        return BytesParser(policy=policy.default).parse(handle)
-
-
-def _item(path: Path) -> OutboxItem:
-    with path.open("rb") as handle:
-        headers = BytesParser(policy=policy.default).parse(handle, headersonly=True)
-    meta = _sidecar(path)
-    try:
-        queued_at = datetime.fromisoformat(str(meta["queued_at"]))
-    except (KeyError, ValueError):
-        queued_at = datetime.fromtimestamp(path.stat().st_mtime, UTC)
-    if queued_at.tzinfo is None:
-        queued_at = queued_at.replace(tzinfo=UTC)
-    return OutboxItem(
-        path=path,
-        message_id=str(headers["Message-ID"] or "").strip(),
-        subject=str(headers["Subject"] or ""),
-        recipients=tuple(_recipients(headers)),
-        queued_at=queued_at,
-        attempts=int(meta.get("attempts", 0)),
-        last_error=str(meta.get("last_error", "")),
-    )
-
-
-def _sidecar(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError) as error:
-        logger.warning("ignoring the unreadable %s: %s", path.with_suffix(".json"), error)
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _write_sidecar(path: Path, message_id: str, **values: Any) -> None:
-    data = {"message_id": message_id, **values}
-    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-    _write_atomic(path.with_suffix(".json"), text.encode("utf-8"))
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Readers see the old file or the whole new one, never a part."""
-    descriptor, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    temporary = Path(name)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        temporary.replace(path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise

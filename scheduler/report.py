@@ -8,8 +8,6 @@ sent, so a week's report is not sent twice unless asked (``--resend``).
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,14 +22,8 @@ from db.queries import delivered_reports
 from db.store import mark_report_sent, record_report
 from scheduler.analysis import AnalysisError, choose_week, source_states
 from scheduler.config import Config
-from scheduler.mail import (
-    DeliveryOutcome,
-    FlushResult,
-    InlineImage,
-    Outbox,
-    build_message,
-    deliver,
-)
+from scheduler.mail import InlineImage, build_message
+from scheduler.outbox import DeliveryOutcome, FlushResult, Outbox, deliver, write_atomic
 
 FILES = ("report.html", "report.txt", "report.eml")
 
@@ -145,15 +137,7 @@ def write_report(
 
 
 def _write(path: Path, data: bytes) -> Path:
-    """Write atomically: a reader never sees half a file, a crash never leaves one."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-        Path(temporary).replace(path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_atomic(path, data)  # a reader never sees half a file, a crash never leaves one
     return path
 
 

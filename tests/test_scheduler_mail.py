@@ -24,14 +24,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from scheduler.config import SmtpConfig
-from scheduler.mail import (
-    DeliveryError,
-    InlineImage,
-    Outbox,
-    build_message,
-    deliver,
-    send,
-)
+from scheduler.mail import DeliveryError, InlineImage, build_message, send
+from scheduler.outbox import Outbox, deliver
 
 HOST = "127.0.0.1"
 USER, PASSWORD = "ladder@moc.example", "dung-mat-khau-42"
@@ -401,7 +395,7 @@ def test_adding_a_message_id_twice_keeps_one_file(tmp_path: Path) -> None:
 def test_two_flushes_at_once_send_a_message_once(
     serve: Callable[..., Controller], tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="scheduler.mail")
+    caplog.set_level(logging.INFO, logger="scheduler")
     handler = Recorder()
     handler.hold = threading.Event()
     smtp = smtp_at(serve(handler))
