@@ -404,3 +404,130 @@ def m007_reports(db: Database) -> None:
         CREATE INDEX reports_week ON reports (week, status);
         """,
     )
+
+
+@migrations()
+def m008_views(db: Database) -> None:
+    """The documented views (``docs/queries.md``) and the rung and dimension names they use: the
+    database's public interface, stable across versions."""
+    _execute_script(
+        db,
+        """
+        CREATE TABLE rungs (
+            rung INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            name_vi TEXT NOT NULL,
+            customers TEXT NOT NULL
+        );
+        INSERT INTO rungs VALUES
+            (1, 'Bad', 'Tệ', 'complain, angrily'),
+            (2, 'Basic', 'Cơ bản', 'do not complain; tell friends; never return'),
+            (3, 'Normal', 'Bình thường', 'return only without an alternative'),
+            (4, 'Good', 'Tốt', 'have their expectations met; return'),
+            (5, 'Surprising', 'Đáng ngạc nhiên', 'get more than expected; return and recommend'),
+            (6, 'Unbelievable', 'Không thể tin nổi', 'never forget it; evangelise');
+        CREATE TABLE dimensions (
+            dimension TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            name_vi TEXT NOT NULL,
+            meaning TEXT NOT NULL
+        );
+        INSERT INTO dimensions VALUES
+            ('overall', 'Overall', 'Tổng thể', 'all reviews, whatever they mention'),
+            ('tangibles', 'Tangibles', 'Hữu hình', 'place, equipment, staff appearance, packaging'),
+            ('reliability', 'Reliability', 'Tin cậy', 'does what was promised, accurately'),
+            ('responsiveness', 'Responsiveness', 'Đáp ứng', 'willing and quick to help'),
+            ('assurance', 'Assurance', 'Đảm bảo', 'competent, courteous, trustworthy'),
+            ('empathy', 'Empathy', 'Đồng cảm', 'caring, individual attention, convenience');
+
+        CREATE VIEW ranking AS
+        SELECT p.week, p.segment, p.rank, b.name AS business, b.is_self, p.score, p.low, p.high,
+               r.rung, r.name AS rung_name, r.name_vi AS rung_name_vi, p.delta,
+               round(p.velocity * 52.0 / 12, 4) AS per_month, p.n_effective AS reviews,
+               p.reviews AS reviews_this_week, p.losing_share, p.enough
+        FROM weekly_positions p
+        JOIN businesses b ON b.id = p.business_id
+        JOIN rungs r ON r.rung = min(6, max(1, cast(p.score + 0.5 AS INTEGER)))
+        WHERE p.dimension = 'overall';
+
+        CREATE VIEW latest_ranking AS
+        SELECT * FROM ranking
+        WHERE segment = 'all' AND week = (SELECT max(week) FROM weekly_positions)
+        ORDER BY rank IS NULL, rank, score DESC;
+
+        CREATE VIEW gaps AS
+        SELECT g.week, g.segment, g.dimension, d.name AS dimension_name, g.versus, g.ours,
+               g.theirs, g.gap, g.probability, g.verdict
+        FROM weekly_gaps g JOIN dimensions d ON d.dimension = g.dimension
+        WHERE g.kind = 'score';
+
+        CREATE VIEW reviews_on_ladder AS
+        SELECT v.id, b.name AS business, b.is_self, s.kind AS source_kind, v.published_at,
+               v.rating, c.rung, r.name AS rung_name, c.confidence, c.conflict, c.lang, v.title,
+               v.body, c.evidence, v.reply_body, v.replied_at, v.verified, v.url
+        FROM reviews v
+        JOIN businesses b ON b.id = v.business_id
+        JOIN sources s ON s.id = v.source_id
+        LEFT JOIN review_rungs c ON c.review_id = v.id
+        LEFT JOIN rungs r ON r.rung = c.rung;
+
+        CREATE VIEW review_evidence AS
+        SELECT v.id AS review_id, b.name AS business, b.is_self, v.published_at, c.rung,
+               json_extract(e.value, '$.signal') AS signal,
+               json_extract(e.value, '$.text') AS phrase
+        FROM reviews v
+        JOIN review_rungs c ON c.review_id = v.id
+        JOIN businesses b ON b.id = v.business_id
+        JOIN json_each(c.evidence) e;
+
+        CREATE VIEW latest_complaints AS
+        SELECT * FROM (
+            SELECT b.name AS business, b.is_self, v.published_at, c.rung,
+                   r.name AS rung_name, v.rating, v.title, v.body, c.evidence,
+                   v.reply_body IS NOT NULL AS replied, v.url,
+                   row_number() OVER (PARTITION BY v.business_id ORDER BY v.published_at DESC)
+                       AS recency
+            FROM reviews v
+            JOIN review_rungs c ON c.review_id = v.id
+            JOIN businesses b ON b.id = v.business_id
+            JOIN rungs r ON r.rung = c.rung
+            WHERE c.rung <= 2
+        )
+        WHERE recency <= 20;
+
+        CREATE VIEW replies_by_week AS
+        SELECT w.week, b.name AS business, b.is_self, w.reviews, w.replies, w.reply_rate,
+               w.rate_low, w.rate_high, w.negative_reviews, w.negative_replies,
+               w.negative_reply_rate, w.negative_rate_low, w.negative_rate_high,
+               w.median_latency_hours, w.templated_replies, w.templated_share
+        FROM weekly_replies w JOIN businesses b ON b.id = w.business_id;
+
+        CREATE VIEW service_changes AS
+        SELECT b.name AS business, b.is_self, s.url AS site, c.change, c.name AS signal, c.before,
+               c.after, c.unit, c.observed_at, c.evidence
+        FROM signal_changes c
+        JOIN businesses b ON b.id = c.business_id
+        JOIN sources s ON s.id = c.source_id;
+
+        CREATE VIEW source_health AS
+        WITH finished AS (
+            SELECT r.*, row_number() OVER (PARTITION BY r.source_id ORDER BY r.started_at DESC)
+                       AS age
+            FROM crawl_runs r WHERE r.finished_at IS NOT NULL
+        )
+        SELECT s.id AS source_id, b.name AS business, s.kind, s.url,
+               last.finished_at AS last_crawl_at, last.ok AS last_crawl_ok,
+               last.health AS last_crawl_health, last.pages AS last_crawl_pages,
+               last.reviews_new AS last_crawl_new,
+               (SELECT max(f.finished_at) FROM finished f WHERE f.source_id = s.id AND f.ok)
+                   AS last_success_at,
+               (SELECT count(*) FROM finished f WHERE f.source_id = s.id AND NOT f.ok
+                  AND f.started_at > coalesce((SELECT max(g.started_at) FROM finished g
+                                               WHERE g.source_id = s.id AND g.ok), ''))
+                   AS failures_since_success,
+               (SELECT count(*) FROM finished f WHERE f.source_id = s.id) AS crawls
+        FROM sources s
+        JOIN businesses b ON b.id = s.business_id
+        LEFT JOIN finished last ON last.source_id = s.id AND last.age = 1;
+        """,
+    )
