@@ -265,6 +265,7 @@ def demo(ctx: click.Context, out: Path) -> None:
         written = write_report(db, config, now=datetime.now(UTC), folder=out / "report")
     console.print(f"Weekly report: {written.rendered.subject}")
     console.print(f"Open {written.folder / 'report.html'} (the email: report.eml)")
+    console.print(f"Browse the data: ladder --config {config.path} serve (then docs/queries.md)")
     if not all(outcome.ok for outcome in outcomes):
         ctx.exit(EXIT_UNHEALTHY)
 
