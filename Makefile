@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench bench-quick clean
+.PHONY: demo test lint format bench bench-quick reliability clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Service Ladder needs Python 3.11 or newer: set PYTHON=/path/to/python3.11"; exit 1; }
@@ -34,6 +34,11 @@ bench: $(STAMP)
 bench-quick: $(STAMP)
 	$(BIN)/python bench/classify.py --reviews 20000 --runs 1
 	$(BIN)/python bench/rank.py --reviews 100000 --runs 1
+
+# Every fault case, crawled for real, as a table: reviews expected vs stored, lost = 0.
+reliability: $(STAMP)
+	$(BIN)/python -m tests.faults
+	HYPOTHESIS_PROFILE=reliability $(BIN)/python -m pytest -q tests/test_properties.py
 
 format: $(STAMP)
 	$(BIN)/ruff format .

@@ -73,12 +73,18 @@ _EXPANSIONS = {code: expansion.split() for code, expansion in TEENCODE.items()}
 
 
 def tokenize(text: str) -> list[Token]:
-    """Tokens of ``text`` with their spans; teencode expanded, English "n't" → "not"."""
-    text = unicodedata.normalize("NFC", text)
+    """Tokens of ``text`` with their spans in ``text``; teencode expanded, English "n't" → "not".
+
+    Words are read from the NFC form; a span always points into the text as given, decomposed
+    ("nha\\u0300") or not, so ``text[start:end]`` quotes the word.
+    """
+    normal, origin = _nfc_with_origin(text)
     tokens: list[Token] = []
-    for match in _WORD.finditer(text):
+    for match in _WORD.finditer(normal):
         raw = match.group().lower()
         start, end = match.span()
+        if origin is not None:
+            start, end = origin[start][0], origin[end - 1][1]
         if "'" in raw or "’" in raw:
             raw = raw.replace("’", "'")
             not_match = _NOT.fullmatch(raw)
@@ -93,6 +99,28 @@ def tokenize(text: str) -> list[Token]:
             canon, folded, marked = word_keys(word)
             tokens.append(Token(canon, folded, marked, start, end))
     return tokens
+
+
+def _nfc_with_origin(text: str) -> tuple[str, list[tuple[int, int]] | None]:
+    """``text`` in NFC and, for each character of it, the span in ``text`` it came from (None
+    when ``text`` is NFC already, as every stored review is).
+
+    Each run of a starter and its combining marks is normalised on its own, so every character of
+    the result comes from one known run.
+    """
+    if unicodedata.is_normalized("NFC", text):
+        return text, None
+    pieces: list[str] = []
+    origin: list[tuple[int, int]] = []
+    start = 0
+    for index in range(1, len(text) + 1):
+        if index < len(text) and unicodedata.combining(text[index]):
+            continue
+        piece = unicodedata.normalize("NFC", text[start:index])
+        pieces.append(piece)
+        origin.extend([(start, index)] * len(piece))
+        start = index
+    return "".join(pieces), origin
 
 
 def phrase_keys(phrase: str) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -86,6 +86,12 @@ def assess_run(
             False,
             f"dropped {dropped} of {parsed} reviews as invalid: {figures['dropped_reasons']}",
         )
+    unanswered = stats.get("ladder/pages_requested", 0) - stats.get("ladder/pages_answered", 0)
+    if unanswered > 0:
+        return False, (
+            f"{unanswered} listing page(s) were never answered (a redirect to another site, a "
+            "redirect loop, or a filtered request); see the log; the next crawl reads on from there"
+        )
     if figures["errors"]:
         kept = (
             "; the site's signals were not stored (the previous observation stands)"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 
 from crawler.extract.dates import parse_date
-from crawler.extract.text import clean_text, guess_language
+from crawler.extract.text import clean_text, encodable, guess_language
 from crawler.items import Aggregate, RawAggregate, RawReview, Review
 from db.store import utc_iso
 
@@ -62,7 +63,10 @@ def parse_number(value: object) -> float | None:
     if isinstance(value, bool):
         raise ValueError(value)
     if isinstance(value, int | float):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an int beyond a float's range
+            raise ValueError(value) from None
     else:
         match = _NUMBER.match(str(value))
         if not match:
@@ -95,6 +99,8 @@ def normalize_rating(
     if not bottom <= number <= top:
         raise Dropped("rating_out_of_range")
     rating = round(1 + 4 * (number - bottom) / (top - bottom), 4)
+    if not math.isfinite(rating):  # a scale wider than a float can subtract
+        raise Dropped("bad_scale")
     return rating, str(value).strip(), top
 
 
@@ -123,8 +129,10 @@ def normalize_review(raw: RawReview, ctx: SourceContext) -> Review:
     published = _published(raw.published, ctx)
     reply_body = clean_text(raw.reply_body)
     replied = parse_date(raw.replied, now=ctx.now, tz=ctx.tz, day_first=ctx.day_first)
+    if replied is not None and not _EARLIEST <= replied <= ctx.now + timedelta(days=1):
+        replied = None  # "0001-01-01" is how some APIs say "no date"; the reply itself is kept
     lang = raw.lang if isinstance(raw.lang, str) and raw.lang.strip() else None
-    native_id = raw.native_id.strip() if raw.native_id and raw.native_id.strip() else None
+    native_id = _native_id(raw) or None
     published_at = utc_iso(published)
     return Review(
         review_key=review_key(ctx, native_id, published, title, body),
@@ -138,7 +146,7 @@ def normalize_review(raw: RawReview, ctx: SourceContext) -> Review:
         published_at=published_at,
         reply_body=reply_body,
         replied_at=utc_iso(replied) if reply_body and replied else None,
-        url=raw.url,
+        url=encodable(raw.url) if raw.url else raw.url,
         author_hash=author_hash(raw.author, ctx.salt),
         verified=_flag(raw.verified),
         answers=_answers(raw.answers),
@@ -189,7 +197,7 @@ def page_keys(raws: Iterable[RawReview], ctx: SourceContext) -> set[str]:
     """The review keys on a page, cheaply: from the platform's ids where it gives them."""
     keys = set()
     for raw in raws:
-        native_id = raw.native_id.strip() if raw.native_id else ""
+        native_id = _native_id(raw)
         if native_id:
             keys.add(review_key(ctx, native_id, ctx.now, None, None))
             continue
@@ -198,6 +206,11 @@ def page_keys(raws: Iterable[RawReview], ctx: SourceContext) -> set[str]:
         except Dropped:
             continue
     return keys
+
+
+def _native_id(raw: RawReview) -> str:
+    """The platform's id as text ("" for none); half a surrogate pair would not encode."""
+    return encodable(raw.native_id.strip()) if raw.native_id else ""
 
 
 def _published(value: object, ctx: SourceContext) -> datetime:

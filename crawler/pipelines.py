@@ -132,6 +132,17 @@ class StorePipeline(_PagePipeline):
 
     def close_spider(self) -> None:
         self.flush()
+        spider = self.crawler.spider
+        stats = self.crawler.stats
+        assert stats is not None
+        if not isinstance(spider, ReviewSpider) or not spider.walk_complete:
+            return  # a walk cut short: the next crawl reads past what this one stored
+        if stats.get_value("ladder/reviews_unsaved"):
+            return
+        try:
+            spider.writer.walk_completed()
+        except sqlite3.Error as error:
+            logger.error("could not record the completed walk: %s", error)
 
 
 class SignalStorePipeline(_PagePipeline):

@@ -31,6 +31,11 @@ COMMON_OPTIONS = {
     "delay": Option(float, "seconds between requests to this site (default: [crawl].delay)"),
     "day_first": Option(bool, "read 03/05/2024 as 3 May (set false for American sites)", True),
     "schedule": Option(str, "cron expression for this source's crawls (default: [schedule].crawl)"),
+    "ignore_robots": Option(
+        bool,
+        "ignore this site's robots.txt (only for a site you own; logged at every crawl)",
+        False,
+    ),
 }
 
 _CSS_OPTIONS = {

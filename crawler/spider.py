@@ -91,6 +91,12 @@ class SourceSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.open_store()
+        if not crawler.settings.getbool("ROBOTSTXT_OBEY"):
+            logger.warning(
+                "robots.txt of %s is IGNORED for this crawl (ignore_robots = true on this source "
+                "in ladder.toml)",
+                spider.start_url,
+            )
         return spider
 
     def open_store(self) -> None:
@@ -128,6 +134,17 @@ class ReviewSpider(SourceSpider):
 
     writer: ReviewWriter
     context: SourceContext
+    #: Set when the listing was read to its end, to settled reviews or to the page limit; a walk
+    #: cut short (a page that failed, a crawl stopped) leaves it False.
+    walk_complete = False
+    #: Set when a page on the way failed or came back without reviews: the walk cannot settle
+    #: what lies beyond it, even if later pages were read.
+    walk_broken = False
+
+    def on_error(self, failure: Failure) -> None:
+        self.count("ladder/pages_answered")
+        self.walk_broken = True
+        super().on_error(failure)
 
     def open_store(self) -> None:
         super().open_store()
@@ -150,6 +167,7 @@ class ReviewSpider(SourceSpider):
         yield self.page_request(self.start_url, 1)
 
     def page_request(self, url: str, number: int) -> scrapy.Request:
+        self.count("ladder/pages_requested")
         return scrapy.Request(
             url, callback=self.parse, errback=self.on_error, cb_kwargs={"number": number}
         )
@@ -159,6 +177,9 @@ class ReviewSpider(SourceSpider):
         assert stats is not None
         page = self.extract(response)
         stats.inc_value("ladder/pages")
+        stats.inc_value("ladder/pages_answered")
+        if not page.reviews:
+            self.walk_broken = True
         for problem in page.problems:
             stats.inc_value("ladder/page_problems")
             logger.warning("%s: %s", response.url, problem)
@@ -168,21 +189,27 @@ class ReviewSpider(SourceSpider):
             logger.warning("%s: no reviews found on this page", response.url)
         yield ReviewPage(url=response.url, raw=page.reviews, aggregate=page.aggregate)
         if not page.next_url:
+            # The end of the listing; an empty page without a next link is not (a page that
+            # failed to render ends the walk too, and the next crawl must read on from there).
+            self.walk_complete = not self.walk_broken or number == 1
             return
         if not self.full and page.reviews and self.all_known(page):
             stats.set_value("ladder/stopped_at_known_page", number)
             logger.info(
                 "page %d holds no new review: stopping (crawl with --full to read all)", number
             )
+            self.walk_complete = True
         elif number >= self.max_pages:
             stats.set_value("ladder/max_pages_reached", self.max_pages)
             logger.info("stopping at the page limit (%d pages)", self.max_pages)
+            self.walk_complete = True
         else:
             yield self.page_request(page.next_url, number + 1)
 
     def all_known(self, page: ExtractedPage) -> bool:
-        """Whether every review on the page was stored before this crawl."""
-        return page_keys(page.reviews, self.context) <= self.writer.known.keys()
+        """Whether every review on the page was settled before this crawl: stored by a crawl that
+        read the listing through (see :attr:`db.store.ReviewWriter.settled`)."""
+        return page_keys(page.reviews, self.context) <= self.writer.settled
 
     def extract(self, response: Response) -> ExtractedPage:
         """Read one page with this kind's extractor (:data:`crawler.extract.EXTRACTORS`)."""

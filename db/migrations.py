@@ -531,3 +531,15 @@ def m008_views(db: Database) -> None:
         LEFT JOIN finished last ON last.source_id = s.id AND last.age = 1;
         """,
     )
+
+
+@migrations()
+def m009_walks(db: Database) -> None:
+    """When each source's listing was last read through to its end (or to reviews already stored
+    by such a read): a crawl stops early only at pages settled by then, so a crawl killed halfway is
+    completed by the next one. Existing sources count their last healthy crawl."""
+    db.execute("ALTER TABLE sources ADD COLUMN walk_completed_at TEXT")
+    db.execute(
+        "UPDATE sources SET walk_completed_at = (SELECT max(finished_at) FROM crawl_runs r "
+        "WHERE r.source_id = sources.id AND r.ok = 1)"
+    )

@@ -220,6 +220,11 @@ class ReviewWriter:
     ``known`` maps every ``review_key`` the business holds from sources of the same kind (a source
     whose URL was edited keeps its reviews) to its content hash. It is loaded once and kept current,
     so a re-crawl never asks the database what it already has.
+
+    ``settled`` holds the keys stored when this source's listing was last read through to its end
+    (:meth:`walk_completed`): everything older than a page of settled reviews is stored too. Keys
+    stored by a crawl that was killed halfway are known but not settled, so the next crawl reads on
+    past them.
     """
 
     def __init__(self, db: Database, source_id: int) -> None:
@@ -240,6 +245,27 @@ class ReviewWriter:
                 [source_id],
             ).fetchall()
         )
+        self.settled: set[str] = {
+            key
+            for (key,) in db.execute(
+                """
+                SELECT r.review_key FROM reviews r
+                JOIN sources s ON s.id = r.source_id
+                JOIN sources this ON this.business_id = s.business_id AND this.kind = s.kind
+                WHERE this.id = ? AND r.first_seen_at <= this.walk_completed_at
+                """,
+                [source_id],
+            )
+        }
+
+    def walk_completed(self, now: datetime | None = None) -> None:
+        """The listing was read to its end (or to settled reviews) and every row written: all the
+        reviews stored so far are settled."""
+        with write_transaction(self.db):
+            self.db.execute(
+                "UPDATE sources SET walk_completed_at = ? WHERE id = ?",
+                [utc_iso(now), self.source_id],
+            )
 
     def write(self, rows: Iterable[Mapping[str, Any]], now: datetime | None = None) -> WriteCounts:
         """Insert new, update changed and touch unchanged rows, in one transaction.
@@ -248,18 +274,25 @@ class ReviewWriter:
         as ``rejected``; the rest of the batch is still written.
         """
         seen_at = utc_iso(now)
+        published_field = REVIEW_FIELDS.index("published_at")
+        latest: dict[str, Mapping[str, Any]] = {}
+        first_published: dict[str, Any] = {}
+        for row in rows:  # a review twice in one batch: its last version, its first date
+            key = row["review_key"]
+            latest[key] = row
+            first_published.setdefault(key, row.get("published_at"))
         upserts: dict[str, tuple[Any, ...]] = {}
         touches: dict[str, tuple[str, str]] = {}
         previous: dict[str, str | None] = {}
-        for row in rows:
-            key = row["review_key"]
+        for key, row in latest.items():
             digest = content_hash(row)
-            if key not in upserts and self.known.get(key) == digest:
+            if self.known.get(key) == digest:
                 touches[key] = (seen_at, key)
                 continue
-            previous.setdefault(key, self.known.get(key))
-            upserts[key] = (*(row.get(field) for field in REVIEW_FIELDS), digest, seen_at, seen_at)
-            touches.pop(key, None)
+            previous[key] = self.known.get(key)
+            values = [row.get(field) for field in REVIEW_FIELDS]
+            values[published_field] = first_published[key]
+            upserts[key] = (*values, digest, seen_at, seen_at)
         rejected = self._execute(upserts, touches)
         for key in rejected:
             del upserts[key]

@@ -55,7 +55,6 @@ class BusinessConfig:
 @dataclass(frozen=True)
 class CrawlConfig:
     contact: str
-    obey_robots: bool = True
     delay: float = 2.0
     autothrottle: bool = True
     max_delay: float = 60.0
@@ -281,6 +280,12 @@ class _Reader:
         where = "[crawl]"
         if data is None:
             raise self.fail(where, "required: at least `contact`, where site owners can reach you")
+        if isinstance(data, dict) and "obey_robots" in data:
+            raise self.fail(
+                f"{where}.obey_robots",
+                "robots.txt is obeyed for every site; to ignore it for a site you own, set "
+                "ignore_robots = true on that source (it is logged at every crawl)",
+            )
         self.table(data, where, tuple(CrawlConfig.__dataclass_fields__))
         contact = self.value(data, "contact", where, str).strip()
         if not _CONTACT.match(contact):

@@ -11,6 +11,7 @@ from typing import Any
 
 from rich.console import Console, Group
 from rich.live import Live
+from rich.markup import escape
 from rich.table import Table
 from sqlite_utils import Database
 
@@ -69,7 +70,7 @@ def business_table(summaries: Sequence[BusinessSummary]) -> Table:
         name = f"{summary.name} (us)" if summary.is_self else summary.name
         languages = ", ".join(f"{lang} {n}" for lang, n in sorted(summary.languages.items()))
         table.add_row(
-            f"[bold]{name}[/bold]" if summary.is_self else name,
+            f"[bold]{escape(name)}[/bold]" if summary.is_self else escape(name),
             str(summary.reviews),
             _number(summary.mean_rating),
             "–" if summary.reply_rate is None else f"{summary.reply_rate:.0%}",
@@ -86,11 +87,13 @@ def crawl_table(outcomes: Sequence[CrawlOutcome]) -> Table:
     for outcome in outcomes:
         run = outcome.run
         if run is None:
-            table.add_row(outcome.target.label, "", "", "", "", "", "[yellow]skipped[/yellow]")
+            table.add_row(
+                escape(outcome.target.label), "", "", "", "", "", "[yellow]skipped[/yellow]"
+            )
             continue
         health = "[green]ok[/green]" if run.ok else "[red]UNHEALTHY[/red]"
         table.add_row(
-            outcome.target.label,
+            escape(outcome.target.label),
             str(run.pages),
             str(run.reviews_parsed),
             str(run.reviews_new),
@@ -107,9 +110,11 @@ def print_crawl(outcomes: Sequence[CrawlOutcome]) -> None:
     for outcome in outcomes:
         run = outcome.run
         if run is None:
-            console.print(f"[yellow]{outcome.target.label}[/yellow]: skipped, {outcome.skipped}")
+            label, why = escape(outcome.target.label), escape(outcome.skipped or "")
+            console.print(f"[yellow]{label}[/yellow]: skipped, {why}")
         elif not run.ok:
-            console.print(f"[red]{outcome.target.label}[/red]: {run.health} (log: {run.log_path})")
+            label, why = escape(outcome.target.label), escape(run.health or "")
+            console.print(f"[red]{label}[/red]: {why} (log: {run.log_path})")
 
 
 class CrawlProgress:
@@ -194,7 +199,8 @@ def show_rank(db: Database, week: str, segment: str, language: str, *, as_json: 
         "SELECT count(*) FROM weekly_flags WHERE week = ? AND kind = 'flood'", [week]
     ).fetchone()[0]
     lines = findings(rows, gaps, flood_days, language=language)
-    return Group(rank_table(rows, week=week, segment=segment, language=language), *lines)
+    table = rank_table(rows, week=week, segment=segment, language=language)
+    return Group(table, *(escape(line) for line in lines))
 
 
 def show_explanation(db: Database, config: Config, business: str, week: str) -> Group:
@@ -214,7 +220,8 @@ def show_explanation(db: Database, config: Config, business: str, week: str) -> 
     evidence.add_column("signal")
     evidence.add_column("spans")
     for signal, spans in evidence_summary(business_evidence(db, target.id, start, end)):
-        evidence.add_row(signal, "; ".join(f"“{text}” ×{count}" for text, count in spans))
+        # Review text is untrusted: "[/b]" in a review must print as text, not as rich markup.
+        evidence.add_row(signal, escape("; ".join(f"“{text}” ×{count}" for text, count in spans)))
     return Group(explain_table(business, positions, gaps, week=week, language=language), evidence)
 
 
@@ -293,14 +300,14 @@ def show_signals(db: Database, business: str | None = None) -> Group:
     table.add_column("signal", no_wrap=True)
     names = list(values)
     for name in names:
-        table.add_column(name)
+        table.add_column(escape(name))
     order = {name: position for position, name in enumerate(LABELS)}
     for signal in sorted(
         {s for v in values.values() for s in v}, key=lambda s: (order.get(s, 99), s)
     ):
-        table.add_row(label(signal), *(values[name].get(signal, "–") for name in names))
+        table.add_row(label(signal), *(escape(values[name].get(signal, "–")) for name in names))
     changes = lines or (["No change since the previous crawl of each site."] if rows else [])
-    return Group(table, *changes)
+    return Group(table, *(escape(line) for line in changes))
 
 
 def _reply_values(reply: ReplyRow) -> dict[str, str]:

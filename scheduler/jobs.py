@@ -47,7 +47,7 @@ PROJECT_URL = "https://github.com/service-ladder/service-ladder"
 #: cleanly, the second to stop at once) before SIGKILL.
 KILL_GRACE_SECONDS = 5.0
 #: Options that are crawl settings rather than spider arguments.
-_SETTING_OPTIONS = frozenset({"delay", "schedule"})
+_SETTING_OPTIONS = frozenset({"delay", "schedule", "ignore_robots"})
 
 
 class CrawlError(Exception):
@@ -114,7 +114,7 @@ def crawl_command(
         "LADDER_TIMEZONE": config.schedule.timezone,
         "LADDER_MAX_PAGES": crawl.max_pages,
         "USER_AGENT": user_agent(config),
-        "ROBOTSTXT_OBEY": int(crawl.obey_robots),
+        "ROBOTSTXT_OBEY": int(not source.options.get("ignore_robots", False)),
         "DOWNLOAD_DELAY": delay,
         "AUTOTHROTTLE_ENABLED": int(crawl.autothrottle),
         "AUTOTHROTTLE_START_DELAY": delay,
@@ -199,6 +199,10 @@ def run_crawl(
             run_id = start_crawl_run(db, source_id, target.source.kind, log_path=str(log_path))
         if on_start is not None:
             on_start(target, run_id)
+        if target.source.options.get("ignore_robots"):
+            logger.warning(
+                "%s: robots.txt ignored (ignore_robots = true in %s)", target.label, config.path
+            )
         command = crawl_command(config, target, run_id, full=full)
         returncode, stopped = _run_subprocess(config, command, log_path, cancel)
         with contextlib.closing(open_db(config.database)) as db:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from rich.markup import escape
 from rich.table import Table
 
 from analysis.ladder import DIMENSION_NAMES, RUNG_NAMES, rung_of
@@ -158,7 +159,7 @@ def rank_table(rows: Sequence[Standing], *, week: str, segment: str, language: s
         table.add_column(column, justify="left" if index in (1, 3) else "right")
     for standing in rows:
         p = standing.position
-        name = text["us"].format(name=p.business) if p.is_self else p.business
+        name = escape(text["us"].format(name=p.business) if p.is_self else p.business)
         if p.is_self:
             name = f"[bold]{name}[/bold]"
         if not p.enough:

@@ -64,7 +64,6 @@ def test_a_valid_file_is_resolved_with_defaults(tmp_path: Path) -> None:
     assert config.competitors[2].sources[0].url == "https://c.example/reviews"
     assert config.database == tmp_path / "ladder.db"  # relative to the file, not the cwd
     assert config.crawl.delay == 2.0
-    assert config.crawl.obey_robots
     assert config.schedule.timezone == "Asia/Ho_Chi_Minh"
     assert config.report.language == "vi"
 

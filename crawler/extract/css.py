@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urljoin
 
 from parsel import Selector, SelectorList
 
+from crawler.extract.urls import join_url
 from crawler.items import ExtractedPage, RawReview
 
 FIELDS = ("title", "body", "date", "author", "id", "reply", "reply_date")
@@ -110,5 +110,5 @@ def extract_page(body: bytes, url: str, options: Mapping[str, Any]) -> Extracted
         found = _select(document, str(next_selector))
         href = found.attrib.get("href") if found and "::" not in next_selector else found.get()
         if href:
-            page.next_url = urljoin(url, href.strip())
+            page.next_url = join_url(url, href.strip())
     return page

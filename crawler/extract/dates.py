@@ -68,9 +68,16 @@ def parse_date(
     datetime.date(2024, 5, 12)
     """
     if isinstance(value, datetime):
-        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=tz).astimezone(UTC)
+        try:
+            aware = value if value.tzinfo else value.replace(tzinfo=tz)
+            return aware.astimezone(UTC)
+        except (ValueError, OverflowError):  # at the edge of time: datetime.min an hour east
+            return None
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return _from_epoch(float(value))
+        try:
+            return _from_epoch(float(value))
+        except OverflowError:  # an int beyond a float's range
+            return None
     if not isinstance(value, str) or not value.strip() or len(value) > 100:
         return None
     try:

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import urljoin
 
-from crawler.extract.urls import with_query
+from crawler.extract.urls import join_url, with_query
 from crawler.items import ExtractedPage, RawAggregate, RawReview
 
 
@@ -41,7 +40,7 @@ def extract_page(body: bytes, url: str) -> ExtractedPage:
 
 def _review(item: dict[str, Any], url: str) -> RawReview:
     owner: dict[str, Any] = item["Owner"] if isinstance(item.get("Owner"), dict) else {}
-    replies = [r for r in item.get("Replies") or [] if isinstance(r, dict) and r.get("IsOwner")]
+    replies = [r for r in _list(item.get("Replies")) if isinstance(r, dict) and r.get("IsOwner")]
     reply: dict[str, Any] = replies[0] if replies else {}
     link = item.get("Url")
     return RawReview(
@@ -55,5 +54,9 @@ def _review(item: dict[str, Any], url: str) -> RawReview:
         author=owner.get("DisplayName"),
         reply_body=reply.get("Content"),
         replied=reply.get("CreatedOnTimeDiff") or reply.get("CreatedOn"),
-        url=urljoin(url, link) if isinstance(link, str) else url,
+        url=(join_url(url, link) if isinstance(link, str) else None) or url,
     )
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []

@@ -17,8 +17,8 @@ import json
 import re
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urljoin
 
+from crawler.extract.urls import join_url
 from crawler.items import ExtractedPage, RawAggregate, RawReview
 
 _JSONLD = re.compile(
@@ -161,7 +161,7 @@ def _review(node: dict[str, Any], page_url: str) -> RawReview | None:
         author=_text(node.get("author")),
         reply_body=_text(reply.get("text") or reply.get("reviewBody")) if reply else None,
         replied=_text(reply.get("dateCreated") or reply.get("datePublished")) if reply else None,
-        url=urljoin(page_url, url) if isinstance(url, str) else page_url,
+        url=(join_url(page_url, url) if isinstance(url, str) else None) or page_url,
     )
 
 
@@ -186,7 +186,7 @@ def _aggregate(node: dict[str, Any]) -> RawAggregate:
 def _aggregate_count(node: dict[str, Any]) -> float:
     try:
         return float(_text(node.get("reviewCount") or node.get("ratingCount")) or 0)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return 0.0
 
 
@@ -194,12 +194,15 @@ def _next_url(body: bytes, url: str, selector: str | None) -> str | None:
     if selector:
         from parsel import Selector
 
+        if not body.strip():  # parsel refuses an empty document
+            return None
+
         found = Selector(body=body, type="html").css(selector)
         target = found.attrib.get("href") if found and "::" not in selector else found.get()
-        return urljoin(url, target.strip()) if target else None
+        return join_url(url, target.strip()) if target else None
     for tag in _NEXT_TAG.finditer(body):
         match = _HREF.search(tag.group(0))
         if match:
             raw = next(g for g in match.groups() if g is not None)
-            return urljoin(url, html.unescape(raw.decode("utf-8", "replace")).strip())
+            return join_url(url, html.unescape(raw.decode("utf-8", "replace")).strip())
     return None

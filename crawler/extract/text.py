@@ -21,6 +21,19 @@ _TRANSLATED = re.compile(
 )
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def encodable(text: str) -> str:
+    """``text`` with any lone surrogate (half an emoji, cut at a UTF-16 boundary by a JSON
+    encoder) replaced by U+FFFD, so it can be encoded, hashed and stored.
+
+    >>> encodable("ok \\ud83d") == "ok \\ufffd"
+    True
+    """
+    return _SURROGATE.sub("\ufffd", text) if _SURROGATE.search(text) else text
+
+
 def clean_text(value: object) -> str | None:
     """Markup-free NFC text, or None when nothing is left.
 
@@ -34,6 +47,7 @@ def clean_text(value: object) -> str | None:
         text = _TAG.sub("", _BREAK.sub("\n", text))
     if "&" in text:
         text = html.unescape(text)
+    text = encodable(text)
     text = unicodedata.normalize("NFC", text)
     match = _TRANSLATED.match(text)
     if match:

@@ -44,11 +44,15 @@ def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _review(item: dict[str, Any], url: str) -> RawReview:
     author = _mapping(item.get("created_by"))
     sellers = [
         c
-        for c in item.get("comments") or []
+        for c in _list(item.get("comments"))
         if isinstance(c, dict) and c.get("commentator") == "seller"
     ]
     reply: dict[str, Any] = sellers[0] if sellers else {}
@@ -71,12 +75,12 @@ def _review(item: dict[str, Any], url: str) -> RawReview:
 
 def _answers(item: dict[str, Any]) -> list[tuple[str, str]]:
     answers = []
-    for answer in item.get("delivery_rating") or []:
+    for answer in _list(item.get("delivery_rating")):
         if isinstance(answer, dict) and answer.get("question") and answer.get("option"):
             answers.append((str(answer["question"]), str(answer["option"])))
     votes = _mapping(item.get("vote_attributes"))
     for side in ("agree", "disagree"):
-        for tag in votes.get(side) or []:
+        for tag in _list(votes.get(side)):
             if isinstance(tag, str) and tag.strip():
                 answers.append((side, tag))
     return answers

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlparse, urlunparse
+from urllib.parse import parse_qsl, urlencode, urljoin, urlparse, urlunparse
 
 
 def with_query(url: str, **values: str) -> str:
@@ -18,3 +18,17 @@ def with_query(url: str, **values: str) -> str:
         query.append((key, pending.pop(key, value)))
     query += list(pending.items())
     return urlunparse(parts._replace(query=urlencode(query)))
+
+
+def join_url(base: str, link: str) -> str | None:
+    """``link`` made absolute against ``base``; None for a link no URL parser accepts.
+
+    >>> join_url("https://x.vn/a/", "b?page=2")
+    'https://x.vn/a/b?page=2'
+    >>> join_url("https://x.vn/", "//[") is None
+    True
+    """
+    try:
+        return urljoin(base, link)
+    except ValueError:  # "Invalid IPv6 URL" and the like: a page's href is untrusted text
+        return None

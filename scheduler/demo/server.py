@@ -2,11 +2,17 @@
 
 Pages are keyed by path and query (``/moc/reviews?page=2``). A path may be given a sequence of
 responses, served in order with the last one repeating, which is how a test scripts "500, then
-success". Every request is recorded, so a test can assert what a crawl did and did not fetch.
+success". Every request is recorded (with the host it was addressed to), so a test can assert what
+a crawl did and did not fetch.
+
+A page can also misbehave the way real servers do (the fault-injection tests): answer late
+(``delay``), reset the connection partway through the body (``reset_after``), or stream a body of
+any size without holding it in memory (``stream_bytes``).
 """
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Iterable, Mapping
@@ -26,6 +32,10 @@ class Page:
     headers: Mapping[str, str] = field(default_factory=dict)
     #: Seconds to wait before answering (a slow or hanging site).
     delay: float = 0.0
+    #: Close the connection after sending this many bytes of the body (a reset mid-body).
+    reset_after: int | None = None
+    #: Instead of ``body``, stream this many bytes of filler (a huge page).
+    stream_bytes: int | None = None
 
     def payload(self) -> bytes:
         return self.body.encode() if isinstance(self.body, str) else self.body
@@ -48,6 +58,7 @@ class FixtureServer:
         self._lock = threading.Lock()
         self._pages: dict[str, list[Page]] = {}
         self.requests: list[tuple[str, str]] = []  # (method, path with query)
+        self.hosts: list[str] = []  # the Host header of each request
         self.user_agents: set[str] = set()
         if robots is not None:
             self.add("/robots.txt", Page(robots, content_type="text/plain"))
@@ -78,9 +89,10 @@ class FixtureServer:
         with self._lock:
             return sum(1 for _, requested in self.requests if requested == path)
 
-    def _respond(self, method: str, path: str, user_agent: str) -> Page:
+    def _respond(self, method: str, path: str, user_agent: str, host: str = "") -> Page:
         with self._lock:
             self.requests.append((method, path))
+            self.hosts.append(host)
             self.user_agents.add(user_agent)
             sequence = self._pages.get(path)
             if sequence is None:
@@ -101,18 +113,47 @@ class FixtureServer:
                 self._serve(send_body=False)
 
             def _serve(self, *, send_body: bool) -> None:
-                page = server._respond(self.command, self.path, self.headers.get("User-Agent", ""))
+                try:
+                    self._answer(send_body=send_body)
+                except OSError:
+                    self.close_connection = True  # the client gave up: nothing more to send
+
+            def _answer(self, *, send_body: bool) -> None:
+                page = server._respond(
+                    self.command,
+                    self.path,
+                    self.headers.get("User-Agent", ""),
+                    self.headers.get("Host", ""),
+                )
                 if page.delay:
                     time.sleep(page.delay)
-                payload = page.payload()
+                payload = b"" if page.stream_bytes is not None else page.payload()
+                length = page.stream_bytes if page.stream_bytes is not None else len(payload)
                 self.send_response(page.status)
                 self.send_header("Content-Type", page.content_type)
-                self.send_header("Content-Length", str(len(payload)))
+                self.send_header("Content-Length", str(length))
                 for name, value in page.headers.items():
                     self.send_header(name, value)
                 self.end_headers()
-                if send_body:
+                if not send_body:
+                    return
+                if page.stream_bytes is not None:
+                    self._stream(page.stream_bytes)
+                elif page.reset_after is not None:
+                    self.wfile.write(payload[: page.reset_after])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                else:
                     self.wfile.write(payload)
+
+            def _stream(self, size: int) -> None:
+                chunk = b"<p>" + b"x" * 65_530 + b"</p>"
+                sent = 0
+                while sent < size:
+                    part = chunk[: size - sent]
+                    self.wfile.write(part)
+                    sent += len(part)
 
             def log_message(self, format: str, *args: object) -> None:
                 pass  # requests are recorded in server.requests instead
