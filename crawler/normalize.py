@@ -193,16 +193,17 @@ def normalize_page(
     return reviews, dropped
 
 
-def page_keys(raws: Iterable[RawReview], ctx: SourceContext) -> set[str]:
-    """The review keys on a page, cheaply: from the platform's ids where it gives them."""
-    keys = set()
+def page_keys(raws: Iterable[RawReview], ctx: SourceContext) -> list[str]:
+    """The review keys on a page in page order (a dropped review has none), cheaply: from the
+    platform's ids where it gives them."""
+    keys = []
     for raw in raws:
         native_id = _native_id(raw)
         if native_id:
-            keys.add(review_key(ctx, native_id, ctx.now, None, None))
+            keys.append(review_key(ctx, native_id, ctx.now, None, None))
             continue
         try:
-            keys.add(normalize_review(raw, ctx).review_key)
+            keys.append(normalize_review(raw, ctx).review_key)
         except Dropped:
             continue
     return keys

@@ -193,10 +193,11 @@ class ReviewSpider(SourceSpider):
             # failed to render ends the walk too, and the next crawl must read on from there).
             self.walk_complete = not self.walk_broken or number == 1
             return
-        if not self.full and page.reviews and self.all_known(page):
+        if not self.full and page.reviews and self.reaches_settled(page):
             stats.set_value("ladder/stopped_at_known_page", number)
             logger.info(
-                "page %d holds no new review: stopping (crawl with --full to read all)", number
+                "page %d ends with reviews already stored: stopping (crawl with --full to read all)",
+                number,
             )
             self.walk_complete = True
         elif number >= self.max_pages:
@@ -206,10 +207,18 @@ class ReviewSpider(SourceSpider):
         else:
             yield self.page_request(page.next_url, number + 1)
 
-    def all_known(self, page: ExtractedPage) -> bool:
-        """Whether every review on the page was settled before this crawl: stored by a crawl that
-        read the listing through (see :attr:`db.store.ReviewWriter.settled`)."""
-        return page_keys(page.reviews, self.context) <= self.writer.settled
+    #: How many of a page's last reviews must be settled to stop: more than one, so a single
+    #: review the site shows out of order does not end the walk early.
+    SETTLED_TAIL = 3
+
+    def reaches_settled(self, page: ExtractedPage) -> bool:
+        """Whether the page ends with reviews settled before this crawl (stored by a crawl that
+        read the listing through, see :attr:`db.store.ReviewWriter.settled`): the listing is newest
+        first, so every later page is stored already. A page of new reviews above old ones is the
+        last page read, not the one before it."""
+        keys = page_keys(page.reviews, self.context)
+        tail = keys[-self.SETTLED_TAIL :]
+        return bool(tail) and all(key in self.writer.settled for key in tail)
 
     def extract(self, response: Response) -> ExtractedPage:
         """Read one page with this kind's extractor (:data:`crawler.extract.EXTRACTORS`)."""
