@@ -193,6 +193,9 @@ def test_crawls_analysis_serve_and_report_at_once_never_lock(
 
         workers = [threading.Thread(target=keep, args=(w,)) for w in (analyse, report, read)]
         try:
+            deadline = time.monotonic() + 60
+            while not reads and time.monotonic() < deadline:  # Datasette up before the crawls
+                read()
             for worker in workers:
                 worker.start()
             outcomes = crawl_sources(config, select_targets(config))
