@@ -62,7 +62,7 @@ from crawler.normalize import (
 )
 from crawler.preview import preview_page
 from db import open_db
-from db.store import ReviewWriter, sync_business, sync_source
+from db.store import REVIEW_FIELDS, ReviewWriter, sync_business, sync_source
 
 T = TypeVar("T")
 
@@ -1691,34 +1691,19 @@ def test_writing_the_same_batch_twice_changes_nothing(
         store.assert_sound()
 
 
+def bare_row(key: str, published: str, body: str) -> dict[str, Any]:
+    """A stored review row with only its key, date and body set: an ``@example``'s input."""
+    return {
+        **dict.fromkeys(REVIEW_FIELDS),
+        "review_key": key,
+        "published_at": published,
+        "body": body,
+    }
+
+
 @budget(40)
 @given(rows=ROWS)
-@example(
-    rows=[
-        {
-            **dict.fromkeys(
-                (
-                    "native_id",
-                    "rating",
-                    "rating_raw",
-                    "rating_scale",
-                    "title",
-                    "lang",
-                    "author_hash",
-                    "reply_body",
-                    "replied_at",
-                    "verified",
-                    "answers",
-                    "url",
-                )
-            ),
-            "review_key": "k1",
-            "published_at": PUBLISHED["k1"],
-            "body": body,
-        }
-        for body in ("x", "y")
-    ]
-)
+@example(rows=[bare_row("k1", PUBLISHED["k1"], body) for body in ("x", "y")])
 def test_a_second_identical_write_is_counted_unchanged(
     template_db: tuple[Path, int, int], rows: list[dict[str, Any]]
 ) -> None:
@@ -1732,30 +1717,7 @@ def test_a_second_identical_write_is_counted_unchanged(
 @budget(40)
 @given(rows=st.lists(review_rows(vary_published=True), min_size=1, max_size=8), cuts=CUTS)
 @example(
-    rows=[
-        {
-            **dict.fromkeys(
-                (
-                    "native_id",
-                    "rating",
-                    "rating_raw",
-                    "rating_scale",
-                    "title",
-                    "lang",
-                    "author_hash",
-                    "reply_body",
-                    "replied_at",
-                    "verified",
-                    "answers",
-                    "url",
-                )
-            ),
-            "review_key": "k1",
-            "published_at": published,
-            "body": "ngon",
-        }
-        for published in ("2026-11-01T00:00:00Z", "2026-11-02T00:00:00Z")
-    ],
+    rows=[bare_row("k1", day, "ngon") for day in ("2026-11-01T00:00:00Z", "2026-11-02T00:00:00Z")],
     cuts=[],
 )
 def test_the_first_publication_date_is_kept_in_any_batch_split(
