@@ -108,7 +108,11 @@ def extract_page(body: bytes, url: str, options: Mapping[str, Any]) -> Extracted
     next_selector = options.get("next")
     if next_selector:
         found = _select(document, str(next_selector))
-        href = found.attrib.get("href") if found and "::" not in next_selector else found.get()
+        try:
+            href = found.attrib.get("href") if found and "::" not in next_selector else found.get()
+        except ValueError as error:  # lxml cannot serialise a broken tag (a control character)
+            page.problems.append(f"cannot read the next link: {error}")
+            href = None
         if href:
             page.next_url = join_url(url, href.strip())
     return page
