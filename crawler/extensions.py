@@ -13,7 +13,9 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from twisted.internet.task import LoopingCall
 
-from crawler.spider import SourceSpider
+from crawler.feed import result_line
+from crawler.spider import ReviewSpider, SourceSpider
+from crawler.spiders.signals import SignalsSpider
 from db.store import start_crawl_run, update_crawl_run, utc_iso
 
 logger = logging.getLogger(__name__)
@@ -129,7 +131,7 @@ class CrawlRunRecorder:
         return self.crawler.stats.get_stats()
 
     def spider_opened(self, spider: Spider) -> None:
-        if not isinstance(spider, SourceSpider):
+        if not isinstance(spider, SourceSpider) or spider.feed:
             return
         if spider.run_id is None:
             spider.run_id = start_crawl_run(spider.db, spider.source_id, spider.name)
@@ -143,6 +145,9 @@ class CrawlRunRecorder:
         update_crawl_run(spider.db, self.run_id, **run_figures(self._stats()))
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
+        if isinstance(spider, SourceSpider) and spider.feed:
+            logger.info("%s", result_line(feed_result(spider, reason, self._stats())))
+            return
         if self.run_id is None or not isinstance(spider, SourceSpider):
             return
         if self.loop is not None and self.loop.running:
@@ -162,3 +167,15 @@ class CrawlRunRecorder:
         log = logger.info if ok else logger.error
         log("crawl run %d %s: %s", self.run_id, "ok" if ok else "UNHEALTHY", health)
         spider.db.close()
+
+
+def feed_result(spider: SourceSpider, reason: str, stats: dict[str, Any]) -> dict[str, Any]:
+    """What a feed-mode crawl reports at its end for the ingest (:mod:`crawler.ingest`): its
+    stats, why it closed, and whether its walk (or its signals observation) was whole."""
+    result: dict[str, Any] = {"finish_reason": reason, "stats": stats}
+    if isinstance(spider, ReviewSpider):
+        result["walk_complete"] = spider.walk_complete
+    if isinstance(spider, SignalsSpider):
+        result["signals_complete"] = spider.complete
+        result["unreadable"] = spider.unreadable
+    return result

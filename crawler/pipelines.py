@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Callable
 from typing import Any, Self
 
 from scrapy.crawler import Crawler
 
 from crawler.items import ReviewPage, SignalPage
-from crawler.normalize import normalize_aggregate, normalize_page
+from crawler.normalize import SourceContext, normalize_aggregate, normalize_page
 from crawler.spider import ReviewSpider, SourceSpider
 from crawler.spiders.signals import SignalsSpider
 from db.store import record_aggregate, record_signals
@@ -53,21 +54,29 @@ class _PagePipeline:
         self.crawler.stats.inc_value(key, count)
 
 
+def normalize_item(
+    item: ReviewPage, context: SourceContext, inc: Callable[[str, int], None]
+) -> None:
+    """Normalise and validate a page's raw reviews in place, counting what was read, the fields
+    present and every drop reason (a local crawl and a Scrapyd feed's ingest both use this)."""
+    item.reviews, item.dropped = normalize_page(item.raw, context)
+    inc("ladder/reviews_parsed", len(item.raw))
+    for field in COVERED_FIELDS:
+        present = sum(getattr(review, field) is not None for review in item.reviews)
+        inc(f"ladder/field/{field}", present)
+    for reason, count in item.dropped.items():
+        inc(f"ladder/dropped/{reason}", count)
+    if item.dropped:
+        logger.info("%s: dropped %s", item.url, dict(item.dropped))
+
+
 class NormalizePipeline(_PagePipeline):
     """Raw reviews → valid :class:`~crawler.items.Review` objects, or counted drop reasons."""
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, ReviewPage):
             return item
-        item.reviews, item.dropped = normalize_page(item.raw, self.spider.context)
-        self.inc("ladder/reviews_parsed", len(item.raw))
-        for field in COVERED_FIELDS:
-            present = sum(getattr(review, field) is not None for review in item.reviews)
-            self.inc(f"ladder/field/{field}", present)
-        for reason, count in item.dropped.items():
-            self.inc(f"ladder/dropped/{reason}", count)
-        if item.dropped:
-            logger.info("%s: dropped %s", item.url, dict(item.dropped))
+        normalize_item(item, self.spider.context, self.inc)
         return item
 
 
@@ -135,8 +144,8 @@ class StorePipeline(_PagePipeline):
         spider = self.crawler.spider
         stats = self.crawler.stats
         assert stats is not None
-        if not isinstance(spider, ReviewSpider) or not spider.walk_complete:
-            return  # a walk cut short: the next crawl reads past what this one stored
+        if not isinstance(spider, ReviewSpider) or spider.feed or not spider.walk_complete:
+            return  # feed mode, or a walk cut short: the next crawl reads past what this stored
         if stats.get_value("ladder/reviews_unsaved"):
             return
         try:
@@ -161,7 +170,7 @@ class SignalStorePipeline(_PagePipeline):
 
     def close_spider(self) -> None:
         spider = self.source_spider
-        if not isinstance(spider, SignalsSpider):
+        if not isinstance(spider, SignalsSpider) or spider.feed:
             return
         if not spider.complete:
             # A page missing from this observation would make its signals look gone.

@@ -7,6 +7,9 @@ from the project root. Pages are read by the kind's extractor (:data:`crawler.ex
 Crawls are incremental: listings are read newest first, and paging stops at the first page whose
 reviews are all stored already. ``full=1`` reads every page (to pick up edited reviews and owner
 replies written later), up to the page limit either way.
+
+On a Scrapyd node the spider runs in feed mode (``-a feed=1``, :mod:`crawler.feed`): no database,
+items written to Scrapyd's feed, the settled keys and the crawl's moment given as arguments.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from sqlite_utils import Database
 from twisted.python.failure import Failure
 
 from crawler.extract import EXTRACTORS, as_utf8
+from crawler.feed import decode_settled, key_prefix, parse_now, review_item
 from crawler.items import ExtractedPage, ReviewPage
 from crawler.normalize import SourceContext, page_keys
 from crawler.sources import source_options
@@ -59,6 +63,9 @@ class SourceSpider(scrapy.Spider):
         run_id: str = "",
         options: str = "{}",
         full: str = "",
+        feed: str = "",
+        settled: str = "",
+        now: str = "",
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -73,6 +80,10 @@ class SourceSpider(scrapy.Spider):
         self.options = self._read_options(options)
         self.full = full.lower() in ("1", "true", "yes")
         self.allowed_domains = [parsed.hostname]
+        #: Feed mode (:mod:`crawler.feed`): no database; items go to Scrapyd's feed.
+        self.feed = feed.lower() in ("1", "true", "yes")
+        self.settled_prefixes = decode_settled(settled) if settled else frozenset()
+        self.now = parse_now(now)
 
     def _read_options(self, text: str) -> dict[str, Any]:
         given = json.loads(text)
@@ -90,7 +101,10 @@ class SourceSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.open_store()
+        if spider.feed:
+            spider.open_feed()
+        else:
+            spider.open_store()
         if not crawler.settings.getbool("ROBOTSTXT_OBEY"):
             logger.warning(
                 "robots.txt of %s is IGNORED for this crawl (ignore_robots = true on this source "
@@ -106,6 +120,9 @@ class SourceSpider(scrapy.Spider):
         self.db = open_db(path)
         self.business_id = sync_business(self.db, self.business)
         self.source_id = sync_source(self.db, self.business_id, self.name, self.start_url)
+
+    def open_feed(self) -> None:
+        """Feed mode: what :meth:`open_store` prepares, without a database."""
 
     def count(self, key: str, value: int = 1) -> None:
         stats = self.crawler.stats
@@ -148,8 +165,16 @@ class ReviewSpider(SourceSpider):
 
     def open_store(self) -> None:
         super().open_store()
-        settings = self.crawler.settings
         self.writer = ReviewWriter(self.db, self.source_id)
+        self._prepare(self.crawler.settings.get("LADDER_SALT") or author_salt(self.db))
+
+    def open_feed(self) -> None:
+        # Review keys do not depend on the salt; reviewer hashes are made where the feed is
+        # ingested, with that database's salt.
+        self._prepare(salt="")
+
+    def _prepare(self, salt: str) -> None:
+        settings = self.crawler.settings
         self.max_pages = int(
             self.options["max_pages"] or settings.getint("LADDER_MAX_PAGES", DEFAULT_MAX_PAGES)
         )
@@ -157,8 +182,8 @@ class ReviewSpider(SourceSpider):
             business=self.business,
             kind=self.name,
             host=self.allowed_domains[0],
-            salt=settings.get("LADDER_SALT") or author_salt(self.db),
-            now=datetime.now(UTC),
+            salt=salt,
+            now=self.now or datetime.now(UTC),
             tz=ZoneInfo(settings.get("LADDER_TIMEZONE") or "UTC"),
             day_first=bool(self.options["day_first"]),
         )
@@ -187,7 +212,10 @@ class ReviewSpider(SourceSpider):
             stats.inc_value("ladder/pages_empty")
             stats.set_value("ladder/first_empty_page", response.url)
             logger.warning("%s: no reviews found on this page", response.url)
-        yield ReviewPage(url=response.url, raw=page.reviews, aggregate=page.aggregate)
+        if self.feed:
+            yield review_item(response.url, page)
+        else:
+            yield ReviewPage(url=response.url, raw=page.reviews, aggregate=page.aggregate)
         if not page.next_url:
             # The end of the listing; an empty page without a next link is not (a page that
             # failed to render ends the walk too, and the next crawl must read on from there).
@@ -218,7 +246,13 @@ class ReviewSpider(SourceSpider):
         last page read, not the one before it."""
         keys = page_keys(page.reviews, self.context)
         tail = keys[-self.SETTLED_TAIL :]
-        return bool(tail) and all(key in self.writer.settled for key in tail)
+        return bool(tail) and all(self.is_settled(key) for key in tail)
+
+    def is_settled(self, key: str) -> bool:
+        """In feed mode the settled keys came as prefixes, in the ``settled`` argument."""
+        if self.feed:
+            return key_prefix(key) in self.settled_prefixes
+        return key in self.writer.settled
 
     def extract(self, response: Response) -> ExtractedPage:
         """Read one page with this kind's extractor (:data:`crawler.extract.EXTRACTORS`)."""

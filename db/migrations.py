@@ -543,3 +543,12 @@ def m009_walks(db: Database) -> None:
         "UPDATE sources SET walk_completed_at = (SELECT max(finished_at) FROM crawl_runs r "
         "WHERE r.source_id = sources.id AND r.ok = 1)"
     )
+
+
+@migrations()
+def m010_remote_runs(db: Database) -> None:
+    """Crawls run on Scrapyd nodes: the node and the job that crawled, and what happened to an
+    earlier attempt when the crawl had to be retried on another node."""
+    db.execute("ALTER TABLE crawl_runs ADD COLUMN node TEXT")
+    db.execute("ALTER TABLE crawl_runs ADD COLUMN job_id TEXT")
+    db.execute("ALTER TABLE crawl_runs ADD COLUMN retried TEXT")

@@ -296,8 +296,8 @@ class ReviewWriter:
         rejected = self._execute(upserts, touches)
         for key in rejected:
             del upserts[key]
-        for key, values in upserts.items():
-            self.known[key] = values[len(REVIEW_FIELDS)]
+        for key, stored in upserts.items():
+            self.known[key] = stored[len(REVIEW_FIELDS)]
         new = sum(previous[key] is None for key in upserts)
         return WriteCounts(
             new=new, changed=len(upserts) - new, unchanged=len(touches), rejected=len(rejected)
@@ -498,3 +498,34 @@ def mark_report_sent(db: Database, message_id: str, *, now: datetime | None = No
             [utc_iso(now), message_id],
         )
     return cursor.rowcount > 0
+
+
+def record_remote_job(
+    db: Database, run_id: int, *, node: str, job_id: str, retried: str | None = None
+) -> None:
+    """The Scrapyd node and job that crawl this run; ``retried`` says why an earlier attempt (on
+    another node) was given up, when there was one."""
+    with write_transaction(db):
+        db.execute(
+            "UPDATE crawl_runs SET node = ?, job_id = ?, retried = ? WHERE id = ?",
+            [node, job_id, retried, run_id],
+        )
+
+
+def newest_settled_keys(db: Database, source_id: int, limit: int) -> list[str]:
+    """The ``limit`` newest (by publication) settled review keys of a source, as
+    :attr:`ReviewWriter.settled` holds them: what a remote crawl needs to stop where a local one
+    would."""
+    return [
+        key
+        for (key,) in db.execute(
+            """
+            SELECT r.review_key FROM reviews r
+            JOIN sources s ON s.id = r.source_id
+            JOIN sources this ON this.business_id = s.business_id AND this.kind = s.kind
+            WHERE this.id = ? AND r.first_seen_at <= this.walk_completed_at
+            ORDER BY r.published_at DESC, r.review_key LIMIT ?
+            """,
+            [source_id, limit],
+        )
+    ]

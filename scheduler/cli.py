@@ -38,6 +38,7 @@ from scheduler.analysis import (
 from scheduler.config import Config, ConfigError, dump_config, find_config, load_config
 from scheduler.fetch import FetchError, read_page
 from scheduler.jobs import CrawlError, crawl_sources, select_targets
+from scheduler.scrapyd import ScrapydError
 from scheduler.serve import ServeError
 
 EXIT_UNHEALTHY = 3
@@ -51,6 +52,7 @@ _EXPECTED = (
     AnalysisError,
     LabelError,
     ImportFailed,
+    ScrapydError,
 )
 
 
@@ -148,8 +150,39 @@ def crawl(ctx: click.Context, businesses: tuple[str, ...], kind: str | None, ful
     with progress.shown():
         outcomes = crawl_sources(config, targets, on_start=progress.started, full=full)
     print_crawl(outcomes)
+    for outcome in outcomes:
+        if outcome.retried:
+            click.echo(f"{outcome.target.label}: retried on another node ({outcome.retried})")
     if not all(outcome.ok for outcome in outcomes):
         ctx.exit(EXIT_UNHEALTHY)
+
+
+@cli.command()
+@click.option("--version", "version", help="The version to upload (default: the time, UTC).")
+@click.pass_context
+def deploy(ctx: click.Context, version: str | None) -> None:
+    """Package the Scrapy project and upload it to every Scrapyd node.
+
+    Builds the egg in a temporary folder and posts it to each node of [crawl].scrapyd_nodes
+    (addversion.json). Run it after every upgrade. Credentials, if the nodes ask for them, come
+    from LADDER_SCRAPYD_USERNAME and LADDER_SCRAPYD_PASSWORD. Exits 1 when a node refused it.
+
+    \b
+    Example:
+      ladder deploy
+    """
+    from scheduler.scrapyd import deploy as deploy_project
+
+    config = _config(ctx)
+    if not config.crawl.scrapyd_nodes:
+        raise click.ClickException(
+            f"{config.path}: no Scrapyd nodes; add [crawl].scrapyd_nodes (docs/scaling.md)"
+        )
+    results = deploy_project(config, version=version)
+    for result in results:
+        click.echo(f"{result.node}: {'ok' if result.ok else 'FAILED'}: {result.message}")
+    if not all(result.ok for result in results):
+        ctx.exit(1)
 
 
 @cli.command()

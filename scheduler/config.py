@@ -31,6 +31,7 @@ from scheduler.timetable import cron_trigger
 DEFAULT_PATH = Path("ladder.toml")
 LANGUAGES = ("vi", "en")
 SECURITY = ("starttls", "ssl", "none")
+ENGINES = ("local", "scrapyd")
 T = TypeVar("T")
 
 
@@ -66,6 +67,15 @@ class CrawlConfig:
     max_pages: int = 200
     source_timeout: float = 3600.0
     parallel: int = 2
+    #: "local": one ``scrapy crawl`` subprocess per source; "scrapyd": jobs on Scrapyd nodes,
+    #: their items ingested here (docs/scaling.md).
+    engine: str = "local"
+    scrapyd_nodes: tuple[str, ...] = ()
+    scrapyd_project: str = "service-ladder"
+    #: Seconds between two looks at the nodes' job lists.
+    scrapyd_poll: float = 2.0
+    #: Seconds one HTTP request to a node may take (a node that does not answer is down).
+    scrapyd_http_timeout: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -142,6 +152,9 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] = os.
 
 
 _MAY_BE_ZERO = frozenset({"delay", "backoff", "retries"})
+#: [crawl] keys read on their own (not numbers or flags).
+_ENGINE_KEYS = frozenset({"engine", "scrapyd_nodes", "scrapyd_project"})
+_PROJECT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 #: AnalysisSettings fields that are not configuration (numbers of draws, the random seed).
 _INTERNAL = frozenset({"draws", "seed"})
 _CONTACT = re.compile(r"^(?:[^@\s]+@[^@\s]+\.[^@\s]+|[^@\s]+@localhost|https?://\S+)$")
@@ -286,6 +299,13 @@ class _Reader:
                 "robots.txt is obeyed for every site; to ignore it for a site you own, set "
                 "ignore_robots = true on that source (it is logged at every crawl)",
             )
+        for secret in ("scrapyd_username", "scrapyd_password", "username", "password"):
+            if isinstance(data, dict) and secret in data:
+                raise self.fail(
+                    f"{where}.{secret}",
+                    "credentials are never read from the file; remove it and set "
+                    "LADDER_SCRAPYD_USERNAME and LADDER_SCRAPYD_PASSWORD",
+                )
         self.table(data, where, tuple(CrawlConfig.__dataclass_fields__))
         contact = self.value(data, "contact", where, str).strip()
         if not _CONTACT.match(contact):
@@ -295,8 +315,10 @@ class _Reader:
                 "User-Agent so site owners can reach you",
             )
         defaults = CrawlConfig(contact=contact)
-        values: dict[str, Any] = {}
+        values: dict[str, Any] = self.engine(data, where)
         for name in CrawlConfig.__dataclass_fields__:
+            if name in _ENGINE_KEYS:
+                continue
             default = getattr(defaults, name)
             value = self.value(data, name, where, type(default), default)
             number = isinstance(value, int | float) and not isinstance(value, bool)
@@ -305,6 +327,49 @@ class _Reader:
                 raise self.fail(f"{where}.{name}", f"{value!r} must be {bound}")
             values[name] = value
         return CrawlConfig(**values)
+
+    def engine(self, data: dict[str, Any], where: str) -> dict[str, Any]:
+        """``engine``, ``scrapyd_nodes`` and ``scrapyd_project`` (the nodes' credentials come
+        only from LADDER_SCRAPYD_USERNAME and LADDER_SCRAPYD_PASSWORD, read where they are used)."""
+        engine = self.value(data, "engine", where, str, "local")
+        if engine not in ENGINES:
+            raise self.fail(f"{where}.engine", f'{engine!r}: use "local" or "scrapyd"')
+        nodes = self.value(data, "scrapyd_nodes", where, list, [])
+        resolved: list[str] = []
+        for index, node in enumerate(nodes):
+            key = f"{where}.scrapyd_nodes[{index}]"
+            parsed = urlparse(node) if isinstance(node, str) else None
+            if parsed is None or parsed.scheme not in ("http", "https") or not parsed.hostname:
+                raise self.fail(
+                    key,
+                    f"{node!r} is not an http(s) address; write the node's address, "
+                    'e.g. "http://10.0.0.5:6800"',
+                )
+            if parsed.username or parsed.password:
+                raise self.fail(
+                    key,
+                    "credentials are never read from the file; remove them from the address "
+                    "and set LADDER_SCRAPYD_USERNAME and LADDER_SCRAPYD_PASSWORD",
+                )
+            if parsed.query or parsed.fragment:
+                raise self.fail(key, f"{node!r}: give the node's base address, without ? or #")
+            url = node.rstrip("/")
+            if url in resolved:
+                raise self.fail(key, f"{url!r} is listed twice")
+            resolved.append(url)
+        if engine == "scrapyd" and not resolved:
+            raise self.fail(
+                f"{where}.scrapyd_nodes",
+                'required with engine = "scrapyd": the Scrapyd nodes, e.g. '
+                'scrapyd_nodes = ["http://10.0.0.5:6800"]',
+            )
+        project = self.value(data, "scrapyd_project", where, str, "service-ladder")
+        if not _PROJECT_NAME.match(project):
+            raise self.fail(
+                f"{where}.scrapyd_project",
+                f"{project!r}: use letters, digits, '.', '-' and '_' only",
+            )
+        return {"engine": engine, "scrapyd_nodes": tuple(resolved), "scrapyd_project": project}
 
     def analysis(self, data: Any) -> AnalysisSettings:
         where = "[analysis]"

@@ -24,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from db import open_db
 from db.queries import CrawlRun, crawl_run
@@ -69,6 +70,8 @@ class CrawlOutcome:
     target: CrawlTarget
     run: CrawlRun | None
     skipped: str | None = None
+    #: Scrapyd engine: why the first attempt was given up and the crawl run again elsewhere.
+    retried: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -106,11 +109,34 @@ def crawl_command(
 ) -> list[str]:
     """The ``python -m scrapy crawl`` command line for one source (``full``: every page, not only
     until the first page of known reviews)."""
+    source = target.source
+    settings = {"LADDER_DB": str(config.database.resolve()), **crawl_settings(config, target)}
+    command = [sys.executable, "-m", "scrapy", "crawl", source.kind]
+    arguments = {
+        "url": source.url,
+        "business": target.business.name,
+        "run_id": run_id,
+        "options": json.dumps(spider_options(target), ensure_ascii=False),
+        "full": int(full),
+    }
+    for name, value in arguments.items():
+        command += ["-a", f"{name}={value}"]
+    for name, value in settings.items():
+        command += ["-s", f"{name}={value}"]
+    return command
+
+
+def spider_options(target: CrawlTarget) -> dict[str, Any]:
+    """The source's options that are spider arguments (the rest are crawl settings)."""
+    return {k: v for k, v in target.source.options.items() if k not in _SETTING_OPTIONS}
+
+
+def crawl_settings(config: Config, target: CrawlTarget) -> dict[str, Any]:
+    """The Scrapy settings of one source's crawl, local or on a Scrapyd node: politeness, the
+    User-Agent with the contact, retries, limits and the time zone (not the database)."""
     crawl, source = config.crawl, target.source
     delay = float(source.options.get("delay", crawl.delay))
-    spider_options = {k: v for k, v in source.options.items() if k not in _SETTING_OPTIONS}
-    settings = {
-        "LADDER_DB": str(config.database.resolve()),
+    return {
         "LADDER_TIMEZONE": config.schedule.timezone,
         "LADDER_MAX_PAGES": crawl.max_pages,
         "USER_AGENT": user_agent(config),
@@ -125,19 +151,6 @@ def crawl_command(
         "DOWNLOAD_TIMEOUT": crawl.timeout,
         "DOWNLOAD_MAXSIZE": crawl.max_page_bytes,
     }
-    command = [sys.executable, "-m", "scrapy", "crawl", source.kind]
-    arguments = {
-        "url": source.url,
-        "business": target.business.name,
-        "run_id": run_id,
-        "options": json.dumps(spider_options, ensure_ascii=False),
-        "full": int(full),
-    }
-    for name, value in arguments.items():
-        command += ["-a", f"{name}={value}"]
-    for name, value in settings.items():
-        command += ["-s", f"{name}={value}"]
-    return command
 
 
 def sync_config(config: Config) -> dict[tuple[str, str, str], int]:
@@ -275,9 +288,14 @@ def crawl_sources(
     on_start: Callable[[CrawlTarget, int], None] | None = None,
     full: bool = False,
 ) -> list[CrawlOutcome]:
-    """Crawl several sources, ``[crawl].parallel`` at a time; outcomes in the targets' order."""
+    """Crawl several sources, ``[crawl].parallel`` at a time, or as jobs on the Scrapyd nodes
+    with ``[crawl] engine = "scrapyd"``; outcomes in the targets' order."""
     ids = sync_config(config)
     cancel = threading.Event()
+    if config.crawl.engine == "scrapyd":
+        from scheduler.cluster import crawl_on_cluster
+
+        return crawl_on_cluster(config, targets, ids, on_start=on_start, full=full)
 
     def one(target: CrawlTarget) -> CrawlOutcome:
         source_id = ids[target.business.name, target.source.kind, target.source.url]
@@ -354,7 +372,8 @@ def _describe(outcome: CrawlOutcome) -> str:
         return f"{label}: skipped ({outcome.skipped})"
     run = outcome.run
     state = "ok" if run.ok else f"UNHEALTHY ({run.health})"
-    return f"{label}: {state}, {run.pages} pages, {run.reviews_new} new"
+    retried = f" (retried: {outcome.retried})" if outcome.retried else ""
+    return f"{label}: {state}, {run.pages} pages, {run.reviews_new} new{retried}"
 
 
 def scheduled_weekly(config_path: str, send: bool) -> str:

@@ -9,6 +9,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.extract.signals import extract_signals, links_to_follow
+from crawler.feed import signal_item
 from crawler.items import SignalPage
 from crawler.spider import DEFAULT_SIGNAL_PAGES, SourceSpider
 
@@ -53,7 +54,10 @@ class SignalsSpider(SourceSpider):
         signals = extract_signals(body, response.url)
         self.count("ladder/pages")
         self.count("ladder/reviews_parsed", len(signals))
-        yield SignalPage(url=response.url, signals=signals)
+        if self.feed:
+            yield signal_item(response.url, signals)
+        else:
+            yield SignalPage(url=response.url, signals=signals)
         if home:
             limit = int(self.options["max_pages"] or DEFAULT_SIGNAL_PAGES) - 1
             for link in links_to_follow(body, response.url, limit=max(0, limit)):
