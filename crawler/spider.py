@@ -244,8 +244,9 @@ class ReviewSpider(SourceSpider):
         read the listing through, see :attr:`db.store.ReviewWriter.settled`): the listing is newest
         first, so every later page is stored already. A page of new reviews above old ones is the
         last page read, not the one before it."""
-        keys = page_keys(page.reviews, self.context)
-        tail = keys[-self.SETTLED_TAIL :]
+        if not (self.settled_prefixes if self.feed else self.writer.settled):
+            return False  # a first crawl: nothing is settled
+        tail = page_keys(page.reviews[-self.SETTLED_TAIL * 2 :], self.context)[-self.SETTLED_TAIL :]
         return bool(tail) and all(self.is_settled(key) for key in tail)
 
     def is_settled(self, key: str) -> bool:
