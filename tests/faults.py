@@ -338,8 +338,9 @@ def run_case(case: Case, folder: Path) -> Outcome:
 
 def main() -> int:
     """Every case, as a table; exit 1 unless every case behaved and nothing was lost."""
+    width = max(len(case.fault) for case in CASES)
     header = (
-        f"{'fault':<44} {'first crawl':<12} {'stored':>7} {'final':>7} {'expected':>8} "
+        f"{'fault':<{width}} {'first crawl':<12} {'stored':>7} {'final':>7} {'expected':>8} "
         f"{'lost':>4} {'ok':>3} {'s':>5}"
     )
     print(header)
@@ -355,7 +356,7 @@ def main() -> int:
             else ("dropped" if outcome.ok else "unhealthy")
         )
         print(
-            f"{case.fault[:44]:<44} {first:<12} {outcome.stored_first:>7} "
+            f"{case.fault:<{width}} {first:<12} {outcome.stored_first:>7} "
             f"{outcome.stored_final:>7} {case.expected_total:>8} {outcome.lost:>4} "
             f"{'yes' if outcome.as_expected else 'NO':>3} {outcome.seconds:>5.1f}"
         )
