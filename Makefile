@@ -27,13 +27,22 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 # Figures, not assertions: each script prints a table and writes bench/results/<name>.json.
+# Full size takes about 45 minutes on 2 cores; bench-quick a few minutes. bench/README.md reads them.
 bench: $(STAMP)
+	$(BIN)/python bench/crawl.py
+	$(BIN)/python bench/incremental.py
+	$(BIN)/python bench/store.py
 	$(BIN)/python bench/classify.py
 	$(BIN)/python bench/rank.py
+	$(BIN)/python bench/report.py
 
 bench-quick: $(STAMP)
+	$(BIN)/python bench/crawl.py --businesses 6 --pages 12 --small-pages 4 --runs 1
+	$(BIN)/python bench/incremental.py --businesses 4 --pages 40 --runs 1
+	$(BIN)/python bench/store.py --reviews 100000 --runs 1
 	$(BIN)/python bench/classify.py --reviews 20000 --runs 1
 	$(BIN)/python bench/rank.py --reviews 100000 --runs 1
+	$(BIN)/python bench/report.py --reviews 20000 --businesses 10 --runs 1
 
 # Every fault case, crawled for real, as a table: reviews expected vs stored, lost = 0.
 reliability: $(STAMP)
