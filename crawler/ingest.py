@@ -12,7 +12,6 @@ nothing: the writer only touches reviews it already holds.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -21,11 +20,10 @@ from sqlite_utils import Database
 from crawler.extensions import assess_run, run_figures
 from crawler.feed import raw_aggregate, raw_reviews
 from crawler.items import ReviewPage
-from crawler.normalize import SourceContext, normalize_aggregate
-from crawler.pipelines import BATCH_ROWS, normalize_item
+from crawler.normalize import SourceContext
+from crawler.pipelines import ReviewBatches, normalize_item
 from db.store import (
     ReviewWriter,
-    record_aggregate,
     record_signals,
     update_crawl_run,
     utc_iso,
@@ -45,8 +43,7 @@ class _Ingest:
         self.context = context
         self.writer = ReviewWriter(db, source_id)
         self.stats: dict[str, Any] = {}
-        self.rows: list[dict[str, Any]] = []
-        self.aggregate_seen = False
+        self.batches = ReviewBatches(self.writer, run_id, self.inc)
         self.signals: dict[tuple[str, str], dict[str, Any]] = {}
 
     def inc(self, key: str, count: int = 1) -> None:
@@ -55,45 +52,7 @@ class _Ingest:
     def reviews(self, item: Mapping[str, Any]) -> None:
         page = ReviewPage(url=str(item.get("url")), raw=raw_reviews(item))
         normalize_item(page, self.context, self.inc)
-        for review in page.reviews:
-            row = dict(vars(review))
-            row["business_id"] = self.writer.business_id
-            row["source_id"] = self.source_id
-            self.rows.append(row)
-        raw = raw_aggregate(item)
-        if raw is not None and not self.aggregate_seen:
-            aggregate = normalize_aggregate(raw)
-            if aggregate is not None:
-                self.aggregate_seen = True
-                record_aggregate(
-                    self.db,
-                    self.source_id,
-                    rating=aggregate.rating,
-                    rating_raw=aggregate.rating_raw,
-                    rating_scale=aggregate.rating_scale,
-                    review_count=aggregate.count,
-                    details=aggregate.details,
-                    run_id=self.run_id,
-                )
-        if len(self.rows) >= BATCH_ROWS:
-            self.flush()
-
-    def flush(self) -> None:
-        if not self.rows:
-            return
-        rows, self.rows = self.rows, []
-        try:
-            counts = self.writer.write(rows)
-        except sqlite3.Error as error:
-            self.inc("ladder/store_errors")
-            self.inc("ladder/reviews_unsaved", len(rows))
-            logger.error("could not store %d reviews: %s", len(rows), error)
-            return
-        self.inc("ladder/reviews_new", counts.new)
-        self.inc("ladder/reviews_changed", counts.changed)
-        self.inc("ladder/reviews_unchanged", counts.unchanged)
-        if counts.rejected:
-            self.inc("ladder/dropped/rejected_by_database", counts.rejected)
+        self.batches.add(page, raw_aggregate(item))
 
     def signal_page(self, item: Mapping[str, Any]) -> None:
         for signal in item.get("signals") or ():
@@ -120,7 +79,7 @@ def ingest_feed(
             ingest.reviews(item)
         elif item.get("type") == "signals":
             ingest.signal_page(item)
-    ingest.flush()
+    ingest.batches.flush()
     remote = dict(result or {})
     stats = {**dict(remote.get("stats") or {}), **ingest.stats}
     if items_name == "signals":

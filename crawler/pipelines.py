@@ -13,11 +13,11 @@ from typing import Any, Self
 
 from scrapy.crawler import Crawler
 
-from crawler.items import ReviewPage, SignalPage
+from crawler.items import RawAggregate, ReviewPage, SignalPage
 from crawler.normalize import SourceContext, normalize_aggregate, normalize_page
 from crawler.spider import ReviewSpider, SourceSpider
 from crawler.spiders.signals import SignalsSpider
-from db.store import record_aggregate, record_signals
+from db.store import ReviewWriter, record_aggregate, record_signals
 
 logger = logging.getLogger(__name__)
 
@@ -80,45 +80,45 @@ class NormalizePipeline(_PagePipeline):
         return item
 
 
-class StorePipeline(_PagePipeline):
-    """Writes reviews through the spider's :class:`~db.store.ReviewWriter`, in batches."""
+class ReviewBatches:
+    """Reviews of one source written through its :class:`~db.store.ReviewWriter` in batches of
+    :data:`BATCH_ROWS`, and the first aggregate rating seen, counted with ``inc``: what a local
+    crawl's :class:`StorePipeline` and a Scrapyd feed's ingest (:mod:`crawler.ingest`) both do."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self, writer: ReviewWriter, run_id: int | None, inc: Callable[[str, int], None]
+    ) -> None:
+        self.writer = writer
+        self.run_id = run_id
+        self.inc = inc
         self.rows: list[dict[str, Any]] = []
         self.aggregate_seen = False
 
-    def process_item(self, item: Any) -> Any:
-        if not isinstance(item, ReviewPage):
-            return item
-        spider = self.spider
-        business_id = spider.writer.business_id
+    def add(self, item: ReviewPage, aggregate: RawAggregate | None) -> None:
         for review in item.reviews:
             row = dict(vars(review))
-            row["business_id"] = business_id
-            row["source_id"] = spider.source_id
+            row["business_id"] = self.writer.business_id
+            row["source_id"] = self.writer.source_id
             self.rows.append(row)
-        if item.aggregate is not None and not self.aggregate_seen:
-            self._record_aggregate(item)
+        if aggregate is not None and not self.aggregate_seen:
+            self._record_aggregate(aggregate)
         if len(self.rows) >= BATCH_ROWS:
             self.flush()
-        return item
 
-    def _record_aggregate(self, item: ReviewPage) -> None:
-        assert item.aggregate is not None
-        aggregate = normalize_aggregate(item.aggregate)
+    def _record_aggregate(self, raw: RawAggregate) -> None:
+        aggregate = normalize_aggregate(raw)
         if aggregate is None:
             return
         self.aggregate_seen = True
-        spider = self.spider
         record_aggregate(
-            spider.db,
-            spider.source_id,
+            self.writer.db,
+            self.writer.source_id,
             rating=aggregate.rating,
             rating_raw=aggregate.rating_raw,
             rating_scale=aggregate.rating_scale,
             review_count=aggregate.count,
             details=aggregate.details,
-            run_id=spider.run_id,
+            run_id=self.run_id,
         )
 
     def flush(self) -> None:
@@ -126,9 +126,9 @@ class StorePipeline(_PagePipeline):
             return
         rows, self.rows = self.rows, []
         try:
-            counts = self.spider.writer.write(rows)
+            counts = self.writer.write(rows)
         except sqlite3.Error as error:  # the pages are fetched again by the next crawl
-            self.inc("ladder/store_errors")
+            self.inc("ladder/store_errors", 1)
             self.inc("ladder/reviews_unsaved", len(rows))
             logger.error("could not store %d reviews: %s", len(rows), error)
             return
@@ -138,6 +138,25 @@ class StorePipeline(_PagePipeline):
         if counts.rejected:
             self.inc("ladder/dropped/rejected_by_database", counts.rejected)
             logger.error("the database refused %d reviews; this is a bug", counts.rejected)
+
+
+class StorePipeline(_PagePipeline):
+    """Writes reviews through the spider's :class:`~db.store.ReviewWriter`, in batches."""
+
+    batches: ReviewBatches | None = None
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, ReviewPage):
+            return item
+        if self.batches is None:
+            spider = self.spider
+            self.batches = ReviewBatches(spider.writer, spider.run_id, self.inc)
+        self.batches.add(item, item.aggregate)
+        return item
+
+    def flush(self) -> None:
+        if self.batches is not None:
+            self.batches.flush()
 
     def close_spider(self) -> None:
         self.flush()
