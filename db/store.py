@@ -214,6 +214,15 @@ _UPSERT = (
 _TOUCH = "UPDATE reviews SET last_seen_at = ? WHERE review_key = ?"
 
 
+#: The settled review keys of a source's business and kind (see :attr:`ReviewWriter.settled`).
+_SETTLED = """
+    SELECT r.review_key FROM reviews r
+    JOIN sources s ON s.id = r.source_id
+    JOIN sources this ON this.business_id = s.business_id AND this.kind = s.kind
+    WHERE this.id = ? AND r.first_seen_at <= this.walk_completed_at
+"""
+
+
 class ReviewWriter:
     """Writes one source's reviews; re-writing a stored review only moves its ``last_seen_at``.
 
@@ -245,18 +254,7 @@ class ReviewWriter:
                 [source_id],
             ).fetchall()
         )
-        self.settled: set[str] = {
-            key
-            for (key,) in db.execute(
-                """
-                SELECT r.review_key FROM reviews r
-                JOIN sources s ON s.id = r.source_id
-                JOIN sources this ON this.business_id = s.business_id AND this.kind = s.kind
-                WHERE this.id = ? AND r.first_seen_at <= this.walk_completed_at
-                """,
-                [source_id],
-            )
-        }
+        self.settled: set[str] = {key for (key,) in db.execute(_SETTLED, [source_id])}
 
     def walk_completed(self, now: datetime | None = None) -> None:
         """The listing was read to its end (or to settled reviews) and every row written: all the
@@ -516,16 +514,5 @@ def newest_settled_keys(db: Database, source_id: int, limit: int) -> list[str]:
     """The ``limit`` newest (by publication) settled review keys of a source, as
     :attr:`ReviewWriter.settled` holds them: what a remote crawl needs to stop where a local one
     would."""
-    return [
-        key
-        for (key,) in db.execute(
-            """
-            SELECT r.review_key FROM reviews r
-            JOIN sources s ON s.id = r.source_id
-            JOIN sources this ON this.business_id = s.business_id AND this.kind = s.kind
-            WHERE this.id = ? AND r.first_seen_at <= this.walk_completed_at
-            ORDER BY r.published_at DESC, r.review_key LIMIT ?
-            """,
-            [source_id, limit],
-        )
-    ]
+    newest_first = f"{_SETTLED} ORDER BY r.published_at DESC, r.review_key LIMIT ?"
+    return [key for (key,) in db.execute(newest_first, [source_id, limit])]
