@@ -1584,10 +1584,15 @@ class Store:
             counts.append(writer.write(rows, now=self.clock))
         return counts
 
-    def reviews(self, *, seen: bool = False) -> dict[str, dict[str, Any]]:
-        """The reviews table by key; without the row id, and without the seen-at stamps unless
-        asked for (they record when a write happened, not what was written)."""
+    def reviews(self, *, seen: bool = False, where: bool = True) -> dict[str, dict[str, Any]]:
+        """The reviews table by key; without the row id, without the seen-at stamps unless asked
+        for (they record when a write happened, not what was written), and without where the
+        review was seen (``url``, ``native_id``) when ``where`` is False: a write whose content is
+        unchanged only moves ``last_seen_at`` (the writer's promise, so a re-crawl of a shifted
+        listing writes nothing), so they are those of the last write that changed the content."""
         ignored = {"id"} if seen else {"id", "first_seen_at", "last_seen_at"}
+        if not where:
+            ignored |= {"url", "native_id"}
         return {
             row["review_key"]: {name: value for name, value in row.items() if name not in ignored}
             for row in self.db["reviews"].rows
@@ -1632,7 +1637,7 @@ def test_the_last_write_of_each_review_wins_in_any_batch_split(
     with fresh_store(template_db) as store, fresh_store(template_db) as reference:
         counts = store.write(split(rows, cuts))
         reference.write([last_of_each(rows)])
-        assert store.reviews() == reference.reviews()
+        assert store.reviews(where=False) == reference.reviews(where=False)
         assert sum(c.new for c in counts) == len({row["review_key"] for row in rows})
         assert sum(c.rejected for c in counts) == 0
         store.assert_sound()
@@ -1766,5 +1771,5 @@ def test_a_refused_row_loses_nothing_else(
         counts = store.write(batches)
         reference.write([list(expected.values())])
         assert [c.rejected for c in counts] == rejected
-        assert store.reviews() == reference.reviews()
+        assert store.reviews(where=False) == reference.reviews(where=False)
         store.assert_sound()
