@@ -6,7 +6,9 @@ checks that every kind here has a spider of the same name and back.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -92,3 +94,8 @@ SOURCE_KINDS = {
 def source_options(kind: str) -> dict[str, Option]:
     """Every option ``kind`` accepts (``KeyError`` for an unknown kind)."""
     return {**COMMON_OPTIONS, **SOURCE_KINDS[kind].options}
+
+
+def with_defaults(kind: str, given: Mapping[str, Any]) -> dict[str, Any]:
+    """Every option of ``kind``: the value given, else the option's default."""
+    return {name: given.get(name, option.default) for name, option in source_options(kind).items()}

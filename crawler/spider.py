@@ -34,7 +34,7 @@ from crawler.extract import EXTRACTORS, as_utf8
 from crawler.feed import decode_settled, key_prefix, parse_now, review_item
 from crawler.items import ExtractedPage, ReviewPage
 from crawler.normalize import SourceContext, page_keys
-from crawler.sources import source_options
+from crawler.sources import source_options, with_defaults
 from db import open_db
 from db.store import ReviewWriter, author_salt, sync_business, sync_source
 
@@ -96,7 +96,7 @@ class SourceSpider(scrapy.Spider):
         missing = [name for name, option in known.items() if option.required and name not in given]
         if missing:
             raise UsageError(f"{self.name}: options {missing} are required")
-        return {name: given.get(name, option.default) for name, option in known.items()}
+        return with_defaults(self.name, given)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> Self:

@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 from crawler.feed import MAX_SETTLED, FeedError, encode_settled, read_items, read_result
 from crawler.ingest import ingest_feed
 from crawler.normalize import SourceContext
-from crawler.sources import source_options
+from crawler.sources import with_defaults
 from db import open_db
 from db.queries import crawl_run
 from db.store import (
@@ -48,6 +48,7 @@ from scheduler.config import Config
 from scheduler.jobs import (
     CrawlOutcome,
     CrawlTarget,
+    crawl_log_path,
     crawl_settings,
     source_lock,
     spider_options,
@@ -130,10 +131,7 @@ def crawl_on_cluster(
 def _prepare(
     config: Config, target: CrawlTarget, source_id: int, now: datetime, full: bool
 ) -> RemoteJob:
-    logs = config.database.parent / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
-    name = f"{now:%Y%m%dT%H%M%S}-{slug(target.business.name)}-{target.source.kind}"
-    log_path = logs / f"{name}-{uuid.uuid4().hex[:6]}.log"  # two sources of one kind: two logs
+    log_path = crawl_log_path(config, target, now)
     with contextlib.closing(open_db(config.database)) as db:
         run_id = start_crawl_run(db, source_id, target.source.kind, log_path=str(log_path))
         settled = [] if full else newest_settled_keys(db, source_id, MAX_SETTLED)
@@ -304,7 +302,7 @@ def _ingest(
             salt=os.environ.get("LADDER_SALT") or author_salt(db),
             now=now,
             tz=ZoneInfo(config.schedule.timezone),
-            day_first=bool(_options(target)["day_first"]),
+            day_first=bool(with_defaults(target.source.kind, target.source.options)["day_first"]),
         )
         try:
             items = list(read_items(feed.splitlines()))
@@ -323,14 +321,6 @@ def _ingest(
     job.done = True
     log = logger.info if figures["ok"] else logger.error
     log("%s: %s", target.label, figures["health"])
-
-
-def _options(target: CrawlTarget) -> dict[str, Any]:
-    """The source's options with the kind's defaults, as the spider reads them."""
-    given = target.source.options
-    return {
-        name: given.get(name, o.default) for name, o in source_options(target.source.kind).items()
-    }
 
 
 def _host(url: str) -> str:

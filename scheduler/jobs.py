@@ -19,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -153,6 +154,15 @@ def crawl_settings(config: Config, target: CrawlTarget) -> dict[str, Any]:
     }
 
 
+def crawl_log_path(config: Config, target: CrawlTarget, started: datetime) -> Path:
+    """A new log file in ``logs/`` beside the database for one crawl of ``target``; the random
+    suffix keeps apart two sources of one business and kind started in the same second."""
+    logs = config.database.parent / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    name = f"{started:%Y%m%dT%H%M%S}-{slug(target.business.name)}-{target.source.kind}"
+    return logs / f"{name}-{uuid.uuid4().hex[:6]}.log"
+
+
 def sync_config(config: Config) -> dict[tuple[str, str, str], int]:
     """Put the config's businesses and sources in the database; source ids by (name, kind, url)."""
     ids = {}
@@ -202,12 +212,7 @@ def run_crawl(
     with source_lock(config, source_id) as acquired:
         if not acquired:
             return CrawlOutcome(target, None, skipped="another crawl of this source is running")
-        logs = config.database.parent / "logs"
-        logs.mkdir(parents=True, exist_ok=True)
-        started = datetime.now(UTC)
-        log_path = (
-            logs / f"{started:%Y%m%dT%H%M%S}-{slug(target.business.name)}-{target.source.kind}.log"
-        )
+        log_path = crawl_log_path(config, target, datetime.now(UTC))
         with contextlib.closing(open_db(config.database)) as db:
             run_id = start_crawl_run(db, source_id, target.source.kind, log_path=str(log_path))
         if on_start is not None:
