@@ -243,18 +243,21 @@ class ReviewWriter:
         if row is None:
             raise KeyError(f"no source {source_id}")
         self.business_id = int(row[0])
-        self.known: dict[str, str] = dict(
-            db.execute(
-                """
-                SELECT r.review_key, r.content_hash FROM reviews r
-                JOIN sources s ON s.id = r.source_id
-                JOIN sources this ON this.business_id = s.business_id AND this.kind = s.kind
-                WHERE this.id = ?
-                """,
-                [source_id],
-            ).fetchall()
-        )
-        self.settled: set[str] = {key for (key,) in db.execute(_SETTLED, [source_id])}
+        self.known: dict[str, str] = {}
+        self.settled: set[str] = set()
+        for key, digest, settled in db.execute(  # one pass for both
+            """
+            SELECT r.review_key, r.content_hash, r.first_seen_at <= this.walk_completed_at
+            FROM reviews r
+            JOIN sources s ON s.id = r.source_id
+            JOIN sources this ON this.business_id = s.business_id AND this.kind = s.kind
+            WHERE this.id = ?
+            """,
+            [source_id],
+        ):
+            self.known[key] = digest
+            if settled:
+                self.settled.add(key)
 
     def walk_completed(self, now: datetime | None = None) -> None:
         """The listing was read to its end (or to settled reviews) and every row written: all the
