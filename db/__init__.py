@@ -7,6 +7,7 @@ the schema in :mod:`db.migrations`.
 from __future__ import annotations
 
 import sqlite3
+import time
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -34,7 +35,7 @@ def open_db(path: str | Path, *, migrate: bool = True) -> Database:
     try:
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS)
         database = Database(conn)
-        database.execute("PRAGMA journal_mode=WAL")
+        _use_wal(conn)
         database.execute("PRAGMA synchronous=NORMAL")
         database.execute("PRAGMA foreign_keys=ON")
     except sqlite3.DatabaseError as error:
@@ -44,3 +45,24 @@ def open_db(path: str | Path, *, migrate: bool = True) -> Database:
     if migrate:
         apply_migrations(database, path)
     return database
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Switch ``conn``'s file to WAL, waiting for other connections that are doing the same.
+
+    Changing the journal mode needs the file to itself, and SQLite answers "database is locked"
+    at once, without the busy timeout, while another connection is creating or switching the same
+    new file: two scheduler jobs opening a fresh database together failed this way.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+    delay = 0.005
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            locked = "locked" in str(error) or "busy" in str(error)
+            if not locked or time.monotonic() + delay > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.25)
