@@ -11,12 +11,11 @@ import json
 import statistics
 import time
 from datetime import UTC, datetime
-from pathlib import Path
+
+from common import ROOT, write_result
 
 from analysis.ladder import classify
 from scheduler.demo.world import build_world
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def corpus(size: int) -> list[tuple[str, float | None]]:
@@ -55,9 +54,7 @@ def main() -> None:
         f"classify: {result['reviews_per_second_median']:,} reviews/s (median of {args.runs}; "
         f"{len(items):,} reviews of {chars:.0f} characters; target ≥ 5,000)"
     )
-    out = ROOT / "bench" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "classify.json").write_text(json.dumps(result, indent=2) + "\n")
+    write_result("classify", result)
 
 
 if __name__ == "__main__":

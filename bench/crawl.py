@@ -27,7 +27,7 @@ marginal CPU ms per page (the difference between the two sizes, startup excluded
 the crawl processes at ``--small-pages`` and ``--pages`` per business (it must not grow with pages).
 Children are started from a small runner process, whose own peak RSS is printed as the floor of the
 RSS figures (a child's ``ru_maxrss`` starts from its parent's at exec). Children cache bytecode
-(:func:`review_site.child_env`) and one small crawl in each mode warms up before measuring.
+(:func:`common.child_env`) and one small crawl in each mode warms up before measuring.
 
 Writes bench/results/crawl.json. ``--profile`` instead runs one source's real crawl under cProfile
 and prints the top functions.
@@ -44,18 +44,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from review_site import (
-    DATA,
-    STYLES,
-    SiteServer,
-    SiteSpec,
-    build_site,
-    child_env,
-    measure_rate,
-    source_plans,
-)
+from common import DATA, ROOT, child_env, run_child, write_result
+from review_site import STYLES, SiteServer, SiteSpec, build_site, measure_rate, source_plans
 
-ROOT = Path(__file__).resolve().parent.parent
 SPIDER = ROOT / "bench" / "pager_spider.py"
 PARALLEL = 2
 REVIEWS_PER_PAGE = 20
@@ -175,17 +166,7 @@ def crawl_once(server: SiteServer, spec: SiteSpec, mode: str) -> dict[str, Any]:
 def run_crawl(server: SiteServer, config: Path, mode: str) -> dict[str, Any]:
     """Crawl every source of ``config`` in ``mode``; figures from the runner and the server."""
     server.requests(reset=True)
-    output = subprocess.run(
-        [sys.executable, "-c", RUNNER, str(config), mode, str(SPIDER)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=child_env(),
-        check=False,
-    )
-    if output.returncode:
-        raise RuntimeError(f"{mode} crawl failed:\n{output.stderr[-3000:]}")
-    figures: dict[str, Any] = json.loads(output.stdout.strip().splitlines()[-1])
+    figures = run_child(f"{mode} crawl", RUNNER, str(config), mode, str(SPIDER))
     requests = server.requests()
     figures["pages"] = sum(n for path, n in requests.items() if path != "/robots.txt")
     figures["robots_requests"] = requests.get("/robots.txt", 0)
@@ -322,9 +303,7 @@ def main() -> None:
         }
     )
     print_table(result, args)
-    out = ROOT / "bench" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "crawl.json").write_text(json.dumps(result, indent=2) + "\n")
+    write_result("crawl", result)
 
 
 def print_table(result: dict[str, Any], args: argparse.Namespace) -> None:

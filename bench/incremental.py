@@ -18,16 +18,14 @@ Requests are counted by the server (listing pages; robots.txt separately) and ch
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
+from common import DATA, write_result
 from crawl import prepare, run_crawl, warm_up
-from review_site import DATA, SiteServer, SiteSpec, build_site
+from review_site import SiteServer, SiteSpec, build_site
 
-ROOT = Path(__file__).resolve().parent.parent
 MAX_PAGES_NOTHING_NEW = 1
 MAX_SHARE_ONE_PERCENT = 0.05
 
@@ -125,9 +123,7 @@ def main() -> None:
         f"{'met' if some_ok else 'NOT met'}; with robots.txt "
         f"{result['one_percent_requests_ratio']:.1%})"
     )
-    out = ROOT / "bench" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "incremental.json").write_text(json.dumps(result, indent=2) + "\n")
+    write_result("incremental", result)
 
 
 if __name__ == "__main__":

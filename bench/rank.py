@@ -10,7 +10,6 @@ Prints wall time, peak RSS and the ratio, medians of ``--runs``; writes bench/re
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import statistics
 import subprocess
@@ -20,8 +19,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "bench" / "data"
+from common import DATA, write_result
+
 NOW = datetime(2026, 11, 25, tzinfo=UTC)
 DIMENSIONS = ("tangibles", "reliability", "responsiveness", "assurance", "empathy")
 TEMPLATES = (
@@ -183,9 +182,7 @@ def main() -> None:
         f"{seconds:.1f} s, peak RSS {result['weekly_peak_rss_mb']} MB (target < 30 s); bare GROUP BY "
         f"{floor_seconds:.1f} s, {result['group_by_peak_rss_mb']} MB; ratio {result['ratio_weekly_to_group_by']}"
     )
-    out = ROOT / "bench" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "rank.json").write_text(json.dumps(result, indent=2) + "\n")
+    write_result("rank", result)
 
 
 if __name__ == "__main__":

@@ -16,20 +16,15 @@ bench/results/report.json.
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import statistics
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from review_site import child_env
+from common import DATA, run_child, write_result
 
-ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "bench" / "data"
 NOW = datetime(2026, 11, 25, tzinfo=UTC)
 TIMEZONE = "Asia/Ho_Chi_Minh"
 TARGET_SECONDS = 10.0
@@ -131,17 +126,7 @@ print(json.dumps({{
 
 
 def measure(path: Path) -> dict[str, Any]:
-    output = subprocess.run(
-        [sys.executable, "-c", CHILD, str(path)],
-        capture_output=True,
-        text=True,
-        env=child_env(),
-        check=False,
-    )
-    if output.returncode:
-        raise RuntimeError(f"the report failed:\n{output.stderr[-3000:]}")
-    figures: dict[str, Any] = json.loads(output.stdout.strip().splitlines()[-1])
-    return figures
+    return run_child("the report", CHILD, str(path))
 
 
 def main() -> None:
@@ -185,9 +170,7 @@ def main() -> None:
         f"{first['charts']} charts ({first['png_kb']:.0f} KB), HTML {first['html_kb']:.0f} KB, "
         f"peak RSS {result['peak_rss_mb']:.0f} MB"
     )
-    out = ROOT / "bench" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "report.json").write_text(json.dumps(result, indent=2) + "\n")
+    write_result("report", result)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
 import sqlite3
 import subprocess
 import sys
@@ -40,8 +39,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "bench" / "data"
+from common import DATA
+
 CONTROL = "/__bench/"
 #: The demo's markup styles and CSS source options (scheduler.demo.sites), without importing it.
 STYLES = ("jsonld", "graph", "microdata", "tenpoint", "organization")
@@ -69,14 +68,6 @@ class SiteSpec:
     @property
     def name(self) -> str:
         return f"site-v1-{self.businesses}x{self.pages}+{self.fresh}"
-
-
-def child_env() -> dict[str, str]:
-    """The environment for the benchmarks' child processes: Python bytecode cached (under
-    bench/data/pycache), as in any normal install. This machine sets ``PYTHONDONTWRITEBYTECODE``,
-    which makes every crawl process compile the project's modules again (about 0.2 s CPU each)."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    return {**env, "PYTHONPYCACHEPREFIX": str(DATA / "pycache")}
 
 
 def _corpus() -> list:

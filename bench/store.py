@@ -24,17 +24,11 @@ peak RSS and file sizes, medians of ``--runs``; writes bench/results/store.json.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
-from review_site import child_env
+from common import DATA, run_child, write_result
 
-ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "bench" / "data"
 TARGET_RATIO = 0.5
 
 CHILD = r"""
@@ -132,17 +126,7 @@ print(json.dumps(figures))
 
 def measure(mode: str, reviews: int, businesses: int) -> dict[str, Any]:
     path = DATA / f"store-{mode}.db"
-    output = subprocess.run(
-        [sys.executable, "-c", CHILD, mode, str(path), str(reviews), str(businesses)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=child_env(),
-        check=False,
-    )
-    if output.returncode:
-        raise RuntimeError(f"{mode} failed:\n{output.stderr[-3000:]}")
-    figures: dict[str, Any] = json.loads(output.stdout.strip().splitlines()[-1])
+    figures = run_child(mode, CHILD, mode, str(path), str(reviews), str(businesses))
     if figures["rows"] != reviews:
         raise RuntimeError(f"{mode}: {figures['rows']} rows stored, not {reviews}")
     return figures
@@ -204,9 +188,7 @@ def main() -> None:
         f"{result['ratio_reingest_to_first_ingest']:.2f} (target ≥ 1: "
         f"{'met' if again_rate >= rate else 'NOT met'})"
     )
-    out = ROOT / "bench" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "store.json").write_text(json.dumps(result, indent=2) + "\n")
+    write_result("store", result)
 
 
 if __name__ == "__main__":
