@@ -165,6 +165,13 @@ def dumps(value: Any) -> str:
     return json.dumps(value, allow_nan=True)
 
 
+def json_texts(data: st.SearchStrategy[Any]) -> st.SearchStrategy[str]:
+    """``data`` as JSON, whole or cut short by its last character."""
+    return st.builds(
+        lambda value, broken: dumps(value)[: -1 if broken else None], data, st.booleans()
+    )
+
+
 # --------------------------------------------------------------------------------------------
 # 1. Extractors never raise: they return an ExtractedPage, with problems for what they could not
 #    read
@@ -451,13 +458,8 @@ def trustpilot_documents(junk: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]
 
 
 def trustpilot_pages(junk: st.SearchStrategy[Any]) -> st.SearchStrategy[bytes]:
-    script = st.builds(
-        lambda data, broken: (
-            '<script id="__NEXT_DATA__" type="application/json">'
-            f"{dumps(data)[: -1 if broken else None]}</script>"
-        ),
-        trustpilot_documents(junk),
-        st.booleans(),
+    script = json_texts(trustpilot_documents(junk)).map(
+        '<script id="__NEXT_DATA__" type="application/json">{}</script>'.format
     )
     return bodies(html_pages(st.sampled_from(SAFE_URLS), script))
 
@@ -527,12 +529,7 @@ def tiki_documents(*, safe: bool) -> st.SearchStrategy[bytes]:
             ),
         },
     )
-    as_json = st.builds(
-        lambda data, broken: dumps(data)[: -1 if broken else None].encode(),
-        either(document, junk),
-        st.booleans(),
-    )
-    return as_json | st.binary(max_size=100)
+    return json_texts(either(document, junk)).map(str.encode) | st.binary(max_size=100)
 
 
 @budget(300)
@@ -595,12 +592,7 @@ def foody_documents(*, safe: bool) -> st.SearchStrategy[bytes]:
             "IsLoadMore": either(st.booleans(), junk),
         },
     )
-    as_json = st.builds(
-        lambda data, broken: dumps(data)[: -1 if broken else None].encode(),
-        either(document, junk),
-        st.booleans(),
-    )
-    return as_json | st.binary(max_size=100)
+    return json_texts(either(document, junk)).map(str.encode) | st.binary(max_size=100)
 
 
 @budget(300)
