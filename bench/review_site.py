@@ -135,27 +135,20 @@ def build_sites(spec: SiteSpec, newest: datetime) -> list:
     assert (demo.STYLES, demo.CSS_OPTIONS) == (STYLES, CSS_OPTIONS), "the demo's styles changed"
     corpus = _corpus()
     sites = []
-    for index in range(spec.businesses):
+    for index, plan in enumerate(source_plans(spec.businesses)):
         reviews = _business_reviews(
             index, spec.pages * REVIEWS_PER_PAGE, spec.fresh, corpus, newest
         )
         business = DemoBusiness(
             slug=f"biz-{index:03d}",
-            name=f"Quán Bench {index:03d}",
-            is_self=index == 0,
+            name=plan.name,
+            is_self=plan.is_self,
             story="benchmark",
             reviews=reviews,
         )
         style = STYLES[index % len(STYLES)]
-        if style == "organization":
-            sites.append(DemoSite(business, style, "css", reviews, dict(CSS_OPTIONS)))
-        else:
-            options = {"next": "a.pager-next"} if style == "tenpoint" else {}
-            sites.append(DemoSite(business, style, "schemaorg", reviews, options))
-    plans = source_plans(spec.businesses)
-    assert [(p.kind, p.path, p.options) for p in plans] == [
-        (s.kind, s.path, s.options) for s in sites
-    ], "source_plans() no longer matches the demo's sites"
+        sites.append(DemoSite(business, style, plan.kind, reviews, plan.options))
+        assert sites[-1].path == plan.path, "the demo's sites moved their listing pages"
     return sites
 
 
