@@ -16,7 +16,8 @@ Compared, in the same run and against the same server (``--runs`` times each, me
 * **raw**: the floor, with the same process layout: for every source the same command line
   (:func:`scheduler.jobs.crawl_command`: every ``-s`` setting the same) but ``scrapy runspider
   bench/pager_spider.py``, a spider that only follows the pagination; the project's pipelines and
-  crawl-run extension are switched off (they are the project's work). The same start URLs, the same
+  crawl-run extension are switched off (they are the project's work), Scrapy's own extensions are
+  as the project sets them (remote control off). The same start URLs, the same
   concurrency (one request in flight per source, two sources at once, one process per source).
 * **raw, one process** (information): the pager over every start URL in a single Scrapy process
   with two requests in flight, i.e. the cost of the process-per-source design is visible too.
@@ -96,12 +97,16 @@ import json, os, resource, subprocess, sys, time
 from concurrent.futures import ThreadPoolExecutor
 from scheduler.config import load_config
 from scheduler.jobs import crawl_command, crawl_sources, select_targets
+from crawler.settings import EXTENSIONS
 config = load_config(sys.argv[1])
 mode, spider = sys.argv[2], sys.argv[3]
 targets = select_targets(config)
 env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings", "PYTHONUNBUFFERED": "1"}
 logs = config.database.parent / "logs"
 logs.mkdir(parents=True, exist_ok=True)
+
+# The project's settings of Scrapy's own extensions (one switched off), without ours.
+BUILT_IN = {name: order for name, order in EXTENSIONS.items() if name.startswith("scrapy.")}
 
 def pager(target, urls, extra=()):
     settings = []
@@ -110,7 +115,7 @@ def pager(target, urls, extra=()):
         if flag == "-s":
             settings += ["-s", value]
     return [sys.executable, "-m", "scrapy", "runspider", spider, "-a", "url=" + urls, *settings,
-            "-s", "ITEM_PIPELINES={}", "-s", "EXTENSIONS={}", *extra]
+            "-s", "ITEM_PIPELINES={}", "-s", "EXTENSIONS=" + json.dumps(BUILT_IN), *extra]
 
 def run(command, log):
     with log.open("ab") as out:

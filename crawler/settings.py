@@ -46,6 +46,10 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "crawler.extensions.CrawlRunRecorder": 500,
+    # Scrapy 2.19 starts in every crawl an HTTP server on localhost that runs the Python code it is
+    # sent (for Scrapy's MCP server), its token in a file under ~/.local/state that a killed crawl
+    # leaves behind. An unattended crawl wants neither; it also saves importing aiohttp.
+    "scrapy.extensions.remote_control.RemoteControl": None,
 }
 
 # Scrapy reads a generator callback's source (inspect, ast) on every response to warn about a

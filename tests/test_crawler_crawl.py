@@ -71,6 +71,23 @@ def test_crawl_follows_pagination_and_stores_every_review(
     assert Path(str(run.log_path)).exists()
 
 
+def test_a_crawl_opens_no_remote_control_server(
+    tmp_path: Path, server: FixtureServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Scrapy's RemoteControl extension (on by default since 2.19) listens on localhost for Python
+    # code to run and keeps its token in a job file under the user's state folder.
+    state = tmp_path / "state"
+    monkeypatch.setenv("XDG_STATE_HOME", str(state))
+    serve_pages(server, 1)
+    run = crawl(tmp_path, server).run
+    assert run is not None
+    assert run.ok, run.health
+    log = Path(str(run.log_path)).read_text(encoding="utf-8")
+    assert "Enabled extensions" in log
+    assert "RemoteControl" not in log
+    assert not (state / "scrapy").exists()
+
+
 def test_recrawl_adds_nothing_and_only_moves_last_seen(
     tmp_path: Path, server: FixtureServer
 ) -> None:
