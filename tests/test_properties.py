@@ -79,7 +79,7 @@ def budget(count: int) -> settings:
     """``count`` examples in ``make test``, the same ones on every run (derandomised: CI must not
     find a new counterexample by chance), and the reliability profile's 2000 fresh ones in a long
     run (``make reliability``), which is where new counterexamples are looked for. No deadline:
-    the first example of a run loads lexicons, lxml and extruct, and CI machines vary."""
+    the first example of a run loads lexicons and lxml, and CI machines vary."""
     if RELIABILITY:
         return settings(max_examples=settings().max_examples, deadline=None)
     return settings(max_examples=count, deadline=None, derandomize=True)
@@ -352,7 +352,7 @@ def jsonld_scripts(*, safe: bool) -> st.SearchStrategy[str]:
 
 
 def microdata_blocks(*, safe: bool) -> st.SearchStrategy[str]:
-    """A schema.org Review in microdata (extruct's path), with junk where values go."""
+    """A schema.org Review in microdata (crawler.extract.microdata), with junk where values go."""
     text = safe_text if safe else any_text
     return st.builds(
         lambda value, date, body, closed: (

@@ -1,9 +1,10 @@
 """schema.org ``Review`` and ``AggregateRating`` from JSON-LD and microdata.
 
 JSON-LD is found with a regular expression and ``json.loads`` (the cheap path: a review listing page
-is parsed in well under a millisecond); microdata goes through extruct only when the page declares a
-schema.org ``Review`` or ``AggregateRating`` item. Reviews may sit anywhere: in a ``LocalBusiness``,
-``Organization`` or ``Product``, in an ``@graph``, or referenced by ``@id``. A broken JSON-LD block is
+is parsed in well under a millisecond); microdata is read (:mod:`crawler.extract.microdata`, on
+lxml) only when the page declares a schema.org ``Review`` or ``AggregateRating`` item. Reviews may
+sit anywhere: in a ``LocalBusiness``, ``Organization`` or ``Product``, in an ``@graph``, or
+referenced by ``@id``. A broken JSON-LD block is
 reported as a problem and skipped; the rest of the page is still read.
 
 An owner's reply is read from the review's ``comment`` (a schema.org ``Comment``): the one written by
@@ -18,6 +19,9 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+import lxml.etree
+
+from crawler.extract import microdata
 from crawler.extract.urls import join_url
 from crawler.items import ExtractedPage, RawAggregate, RawReview
 
@@ -71,31 +75,11 @@ def _jsonld_nodes(body: bytes, problems: list[str]) -> Iterator[Any]:
 
 
 def _microdata_nodes(body: bytes, url: str, problems: list[str]) -> list[dict[str, Any]]:
-    from extruct.w3cmicrodata import MicrodataExtractor
-
     try:
-        items = MicrodataExtractor().extract(body, base_url=url)
-    except Exception as error:
+        return microdata.read_items(body, url)
+    except (ValueError, lxml.etree.LxmlError) as error:
         problems.append(f"unreadable microdata: {str(error)[:120]}")
         return []
-    return [_from_microdata(item) for item in items]
-
-
-def _from_microdata(item: Any) -> Any:
-    """extruct's ``{"type", "properties"}`` shape → the JSON-LD shape the walker reads."""
-    if isinstance(item, list):
-        return [_from_microdata(i) for i in item]
-    if not isinstance(item, dict) or "properties" not in item:
-        return item
-    types = item.get("type") or []
-    node: dict[str, Any] = {
-        "@type": [t.rsplit("/", 1)[-1] for t in ([types] if isinstance(types, str) else types)]
-    }
-    if item.get("id"):
-        node["@id"] = item["id"]
-    for key, value in item["properties"].items():
-        node[key] = _from_microdata(value)
-    return node
 
 
 def _walk(value: Any, depth: int = 0) -> Iterator[dict[str, Any]]:

@@ -29,6 +29,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import lxml.etree
 from bs4 import (
     BeautifulSoup,
     MarkupResemblesLocatorWarning,
@@ -36,6 +37,8 @@ from bs4 import (
     XMLParsedAsHTMLWarning,
 )
 from bs4.element import NavigableString, Tag
+
+from crawler.extract import microdata
 
 logger = logging.getLogger(__name__)
 
@@ -258,14 +261,12 @@ def _schema_nodes(soup: BeautifulSoup, markup: str, url: str) -> Iterator[dict[s
         except (ValueError, RecursionError):
             logger.info("signals: broken JSON-LD block on %s", url)
     if soup.select_one("[itemscope]") is not None:
-        import extruct
-
         try:
-            data = extruct.extract(markup, base_url=url, syntaxes=["microdata"], uniform=True)
-        except Exception:  # extruct fails in many ways on broken markup; JSON-LD is kept
+            items = microdata.read_items(markup.encode("utf-8", "replace"), url)
+        except (ValueError, lxml.etree.LxmlError):  # the JSON-LD is kept
             logger.info("signals: unreadable microdata on %s", url, exc_info=True)
             return
-        yield from _walk(data.get("microdata", []))
+        yield from _walk(items)
 
 
 def _walk(value: Any, depth: int = 0) -> Iterator[dict[str, Any]]:
