@@ -197,3 +197,25 @@ def test_css_attribute_and_xpath_selectors() -> None:
 
 def test_css_selector_that_matches_nothing_is_an_empty_page() -> None:
     assert items("css", "css/shop.html", "https://xe.example/r", review="div.review-card") == []
+
+
+def test_css_xpath_selectors_that_find_text_or_attributes_read_them() -> None:
+    options = {
+        **CSS,
+        "body": "./p[@class='txt']/text()",
+        "rating": "./i/@class",  # text, not an element: no attributes to read a class from
+        "rating_from": "class",
+    }
+    first = of(items("css", "css/shop.html", "https://xe.example/r", **options), "review")[0]
+    assert first["body"] == "Kiểm tra kỹ, báo giá rõ ràng, sẽ quay lại."
+    assert first["rating"] is None
+
+
+@pytest.mark.parametrize("field", ["review", "body", "rating", "next"])
+def test_a_broken_selector_is_a_problem_named_not_a_crash(field: str) -> None:
+    options = {**CSS, "rating": "i.rate", "rating_from": "class", field: "p[[["}
+    found = items("css", "css/shop.html", "https://xe.example/r", **options)
+    (problem,) = of(found, "problem")
+    assert "p[[[" in problem["message"]
+    # No review is read with a broken selector; a broken next link leaves the reviews read.
+    assert len(of(found, "review")) == (3 if field == "next" else 0)
