@@ -1,6 +1,6 @@
 """The base of every review spider: one source, i.e. one business's reviews on one site.
 
-A spider is started by ``ladder crawl`` as ``python -m scrapy crawl KIND -a url=… -a business=…
+A spider is started by ``ladder crawl`` as ``python -m crawler crawl KIND -a url=… -a business=…
 [-a run_id=N] [-a options=JSON] [-a full=1] -s LADDER_DB=PATH``; it can be run by hand the same way
 from the project root. Pages are read by the kind's extractor (:data:`crawler.extract.EXTRACTORS`).
 

@@ -1,6 +1,6 @@
 """Jobs: the functions ``ladder`` commands, cron and the scheduler service all call.
 
-:func:`run_crawl` crawls one source as its own ``python -m scrapy crawl`` subprocess (a second
+:func:`run_crawl` crawls one source as its own ``python -m crawler crawl`` subprocess (a second
 in-process crawl would hit ``ReactorNotRestartable``), in a new session so a timeout kills its whole
 process group, under a per-source lock file so two crawls of one source never overlap, with its log
 kept beside the database. The ``crawl_runs`` row is created here and completed by the crawl; when
@@ -108,11 +108,11 @@ def user_agent(config: Config) -> str:
 def crawl_command(
     config: Config, target: CrawlTarget, run_id: int, *, full: bool = False
 ) -> list[str]:
-    """The ``python -m scrapy crawl`` command line for one source (``full``: every page, not only
+    """The ``python -m crawler crawl`` command line for one source (``full``: every page, not only
     until the first page of known reviews)."""
     source = target.source
     settings = {"LADDER_DB": str(config.database.resolve()), **crawl_settings(config, target)}
-    command = [sys.executable, "-m", "scrapy", "crawl", source.kind]
+    command = [sys.executable, "-m", "crawler", "crawl", source.kind]
     arguments = {
         "url": source.url,
         "business": target.business.name,

@@ -1,4 +1,4 @@
-"""End to end: `ladder crawl`'s job runs `python -m scrapy crawl` against the fixture server on
+"""End to end: `ladder crawl`'s job runs `python -m crawler crawl` against the fixture server on
 127.0.0.1 and writes into a real SQLite file."""
 
 from __future__ import annotations
@@ -86,6 +86,25 @@ def test_a_crawl_opens_no_remote_control_server(
     assert "Enabled extensions" in log
     assert "RemoteControl" not in log
     assert not (state / "scrapy").exists()
+
+
+def test_a_crawl_process_does_not_import_numpy(
+    tmp_path: Path, server: FixtureServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # sqlite-utils imports numpy whenever it is installed (0.1 s a process); `python -m crawler`
+    # marks it absent. The interpreter lists every import it makes in the crawl's log.
+    monkeypatch.setenv("PYTHONPROFILEIMPORTTIME", "1")
+    serve_pages(server, 1)
+    run = crawl(tmp_path, server).run
+    assert run is not None
+    assert run.ok, run.health
+    imported = {
+        line.split("|")[-1].strip()
+        for line in Path(str(run.log_path)).read_text(encoding="utf-8").splitlines()
+        if line.startswith("import time:")
+    }
+    assert {"sqlite_utils", "crawler.spider"} <= imported
+    assert not any(name.split(".")[0] in ("numpy", "pandas") for name in imported)
 
 
 def test_recrawl_adds_nothing_and_only_moves_last_seen(
