@@ -18,8 +18,8 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 _TONES = {"\u0300": "2", "\u0301": "1", "\u0309": "3", "\u0303": "4", "\u0323": "5"}
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
@@ -42,8 +42,10 @@ _NOT = re.compile(
 _CONTRACTION = {"ca": "can", "wo": "will"}
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
+    """One word of a review (a tuple: made about 30 times a review, three times cheaper than a
+    frozen dataclass)."""
+
     canon: str
     folded: str
     marked: bool  # written with Vietnamese marks
@@ -81,24 +83,29 @@ def tokenize(text: str) -> list[Token]:
     normal, origin = _nfc_with_origin(text)
     tokens: list[Token] = []
     for match in _WORD.finditer(normal):
-        raw = match.group().lower()
         start, end = match.span()
         if origin is not None:
             start, end = origin[start][0], origin[end - 1][1]
-        if "'" in raw or "’" in raw:
-            raw = raw.replace("’", "'")
-            not_match = _NOT.fullmatch(raw)
-            if not_match:
-                stem = not_match.group(1)
-                words = [_CONTRACTION.get(stem, stem), "not"]
-            else:
-                words = [raw.split("'", 1)[0]]  # "i'm" → "i", "we'll" → "we"
-        else:
-            words = _EXPANSIONS.get(raw) or [raw]
-        for word in words:
-            canon, folded, marked = word_keys(word)
+        for canon, folded, marked in _written_keys(match.group().lower()):
             tokens.append(Token(canon, folded, marked, start, end))
     return tokens
+
+
+@lru_cache(maxsize=65536)
+def _written_keys(raw: str) -> tuple[tuple[str, str, bool], ...]:
+    """The keys of the words one lower-case word as written stands for: teencode expanded, "n't"
+    → "not", "i'm" → "i"."""
+    if "'" in raw or "’" in raw:
+        raw = raw.replace("’", "'")
+        not_match = _NOT.fullmatch(raw)
+        if not_match:
+            stem = not_match.group(1)
+            words = [_CONTRACTION.get(stem, stem), "not"]
+        else:
+            words = [raw.split("'", 1)[0]]  # "i'm" → "i", "we'll" → "we"
+    else:
+        words = _EXPANSIONS.get(raw) or [raw]
+    return tuple(word_keys(word) for word in words)
 
 
 def _nfc_with_origin(text: str) -> tuple[str, list[tuple[int, int]] | None]:
