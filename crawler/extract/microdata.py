@@ -86,6 +86,7 @@ class _Reader:
         self.root = root
         self.base_url = base_url
         self.seen: set[Any] = set()
+        self.references: dict[str, list[Any]] = {}
         #: Each item's own properties (those not inside a nested item), in document order.
         self.properties: dict[Any, list[Any]] = {}
         owned: set[Any] = set()
@@ -128,16 +129,20 @@ class _Reader:
         """The properties an item takes from elsewhere in the page (``itemref="id1 id2"``)."""
         out = []
         for ref_id in scope.get("itemref", "").split():
-            found = _BY_ID(self.root, id=ref_id)
-            if not found:
-                continue
-            ref = found[0]
-            if ref.get("itemprop") is not None and ref.get("itemscope") is not None:
-                out.append(ref)
-                continue
-            own_scope = _OWN_SCOPE(ref)
-            out += [p for p in _PROPERTIES(ref) if _OWNER(p) == own_scope]
+            if ref_id not in self.references:  # many items may name one element: look once
+                self.references[ref_id] = self._lookup(ref_id)
+            out += self.references[ref_id]
         return out
+
+    def _lookup(self, ref_id: str) -> list[Any]:
+        found = _BY_ID(self.root, id=ref_id)
+        if not found:
+            return []
+        ref = found[0]
+        if ref.get("itemprop") is not None and ref.get("itemscope") is not None:
+            return [ref]
+        own_scope = _OWN_SCOPE(ref)
+        return [p for p in _PROPERTIES(ref) if _OWNER(p) == own_scope]
 
     def value(self, element: Any, depth: int) -> Any:
         if element.get("itemscope") is not None:
@@ -165,7 +170,7 @@ def text_content(element: Any) -> str:
     >>> text_content(lxml.etree.fromstring(page, parser=lxml.html.HTMLParser()))
     'Good food, slow!\\n\\nservice\\nagain'
     """
-    if not len(element):  # the common case: a leaf such as <span itemprop="name">Lan</span>
+    if not len(element) and element.tag not in _HIDDEN:  # a leaf: <span itemprop="name">Lan</span>
         return _SPACE_RUN.sub(" ", element.text.strip()) if element.text else ""
     chunks: list[str] = []
     previous: str | int = _BLANK_LINE  # the last text added, or the last break
