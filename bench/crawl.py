@@ -12,7 +12,7 @@ Compared, in the same run and against the same server (``--runs`` times each, me
 * **full**: the project's crawl, exactly as ``ladder crawl`` runs it:
   :func:`scheduler.jobs.crawl_sources` on a generated ladder.toml (delay 0, AutoThrottle off,
   robots.txt obeyed, one request at a time per site, ``parallel`` = 2 sources at once), each source
-  a ``python -m scrapy crawl`` subprocess that parses, validates and stores into a fresh database.
+  a ``python -m crawler crawl`` subprocess that parses, validates and stores into a fresh database.
 * **raw**: the floor, with the same process layout: for every source the same command line
   (:func:`scheduler.jobs.crawl_command`: every ``-s`` setting the same) but ``scrapy runspider
   bench/pager_spider.py``, a spider that only follows the pagination; the project's pipelines and
@@ -233,7 +233,7 @@ for target in select_targets(config):
                     "-o",
                     outputs[-1],
                     "-m",
-                    "scrapy",
+                    "crawler",  # as crawl_command starts it
                     *command.split("\0"),
                 ],
                 cwd=ROOT,

@@ -4,8 +4,8 @@ JSON-LD is found with a regular expression and ``json.loads`` (the cheap path: a
 is parsed in well under a millisecond); microdata is read (:mod:`crawler.extract.microdata`, on
 lxml) only when the page declares a schema.org ``Review`` or ``AggregateRating`` item. Reviews may
 sit anywhere: in a ``LocalBusiness``, ``Organization`` or ``Product``, in an ``@graph``, or
-referenced by ``@id``. A broken JSON-LD block is
-reported as a problem and skipped; the rest of the page is still read.
+referenced by ``@id``. A broken JSON-LD block is reported as a problem and skipped; the rest of the
+page is still read.
 
 An owner's reply is read from the review's ``comment`` (a schema.org ``Comment``): the one written by
 an organisation, or else the first.
