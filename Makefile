@@ -27,7 +27,7 @@ lint: $(STAMP)
 	$(BIN)/mypy
 
 # Figures, not assertions: each script prints a table and writes bench/results/<name>.json.
-# Full size: about 40 minutes on 2 cores. bench-quick (2 minutes) only shows the scripts run: at
+# Full size: about 30 minutes on 2 cores. bench-quick (2 minutes) only shows the scripts run: at
 # its sizes start-up dominates, so read the targets off `make bench` (bench/README.md).
 bench: $(STAMP)
 	$(BIN)/python bench/crawl.py
