@@ -15,12 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from analysis.ladder import classify, stars_of
-
-RUNGS = (1, 2, 3, 4, 5, 6)
-
-
-class LabelError(Exception):
-    """A labels file cannot be read; the message names the line."""
+from analysis.vocabulary import RUNGS
+from db.exceptions import LabelError
 
 
 @dataclass(frozen=True)

@@ -17,12 +17,9 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
-
-from sqlite_utils import Database
 
 from analysis.lexicon import (
     COMPLAINT,
@@ -41,49 +38,11 @@ from analysis.lexicon import (
 )
 from analysis.replies import signatures, to_blobs
 from analysis.text import Token, detect_language, fingerprint, tokenize
-from db.queries import reviews_to_classify
-from db.store import store_classifications, utc_iso
+from db.rows import ReviewText
 
 #: Bump when the rules below or the reply signatures (:mod:`analysis.replies`) change; the lexicon
 #: files' digest is added automatically.
 RULES_VERSION = 2  # 2: reply signatures
-
-RUNG_NAMES = {
-    "en": {1: "Bad", 2: "Basic", 3: "Normal", 4: "Good", 5: "Surprising", 6: "Unbelievable"},
-    "vi": {
-        1: "Tệ",
-        2: "Cơ bản",
-        3: "Bình thường",
-        4: "Tốt",
-        5: "Đáng ngạc nhiên",
-        6: "Không thể tin nổi",
-    },
-}
-
-DIMENSION_NAMES = {
-    "en": {
-        "overall": "Overall",
-        "tangibles": "Tangibles",
-        "reliability": "Reliability",
-        "responsiveness": "Responsiveness",
-        "assurance": "Assurance",
-        "empathy": "Empathy",
-    },
-    "vi": {
-        "overall": "Tổng thể",
-        "tangibles": "Hữu hình",
-        "reliability": "Tin cậy",
-        "responsiveness": "Đáp ứng",
-        "assurance": "Đảm bảo",
-        "empathy": "Đồng cảm",
-    },
-}
-
-
-def rung_of(score: float) -> int:
-    """The rung a ladder score sits on: 3.4 is Normal (3), 3.5 is Good (4)."""
-    return min(6, max(1, math.floor(score + 0.5)))
-
 
 #: Strong cues, first match wins.
 PRECEDENCE = (6, 1, 2, 5, 4, 3)
@@ -345,55 +304,56 @@ def review_text(title: str | None, body: str | None, answers: str | None = None)
     return ". ".join(parts)
 
 
-def classify_reviews(
-    db: Database, *, now: datetime | None = None, on_batch: Callable[[int], None] | None = None
-) -> int:
-    """Classify every stored review that has no current rung; returns how many were classified.
+@dataclass(frozen=True)
+class StoredClassifications:
+    """A batch of stored reviews classified: their ``review_rungs`` rows and their dimension
+    remarks ``(review_id, dimension, polarity, rung)``, as :func:`db.store.store_classifications`
+    takes them."""
 
-    Results carry :func:`analysis_version`: after a lexicon or rule change, everything is
-    classified again; an edited review is classified again on its own.
-    """
-    version = analysis_version()
-    classified_at = utc_iso(now)
-    done = 0
-    for batch in reviews_to_classify(db, version):
-        rungs = []
-        dimensions = []
-        replied = [review for review in batch if review.reply_body]
-        reply_blobs = dict(
-            zip(
-                (review.review_id for review in replied),
-                to_blobs(signatures([review.reply_body or "" for review in replied])),
-                strict=True,
-            )
+    rungs: list[dict[str, Any]]
+    dimensions: list[tuple[int, str, float, int]]
+
+
+def classify_stored(
+    batch: Sequence[ReviewText], *, version: str, classified_at: str
+) -> StoredClassifications:
+    """Classify a batch of stored reviews (:func:`db.queries.reviews_to_classify` reads them; the
+    composition root stores the result). Results carry ``version`` (:func:`analysis_version`):
+    after a lexicon or rule change everything is classified again, an edited review on its own."""
+    replied = [review for review in batch if review.reply_body]
+    reply_blobs = dict(
+        zip(
+            (review.review_id for review in replied),
+            to_blobs(signatures([review.reply_body or "" for review in replied])),
+            strict=True,
         )
-        for review in batch:
-            text = review_text(review.title, review.body, review.answers)
-            result = classify(text, review.rating, review.lang)
-            rungs.append(
-                {
-                    "review_id": review.review_id,
-                    "rung": result.rung,
-                    "confidence": result.confidence,
-                    "conflict": int(result.conflict),
-                    "lang": result.lang,
-                    "evidence": json.dumps(result.as_json()["evidence"], ensure_ascii=False),
-                    "fingerprint": fingerprint(text),
-                    "reply_signature": reply_blobs.get(review.review_id),
-                    "content_hash": review.content_hash,
-                    "version": version,
-                    "classified_at": classified_at,
-                }
-            )
-            dimensions += [
-                (review.review_id, name, polarity, dimension_rung(result.rung, polarity))
-                for name, polarity in result.dimensions.items()
+    )
+    result = StoredClassifications([], [])
+    for review in batch:
+        text = review_text(review.title, review.body, review.answers)
+        found = classify(text, review.rating, review.lang)
+        result.rungs.append(
+            {
+                "review_id": review.review_id,
+                "rung": found.rung,
+                "confidence": found.confidence,
+                "conflict": int(found.conflict),
+                "lang": found.lang,
+                "evidence": json.dumps(found.as_json()["evidence"], ensure_ascii=False),
+                "fingerprint": fingerprint(text),
+                "reply_signature": reply_blobs.get(review.review_id),
+                "content_hash": review.content_hash,
+                "version": version,
+                "classified_at": classified_at,
+            }
+        )
+        result.dimensions.extend(
+            [
+                (review.review_id, name, polarity, dimension_rung(found.rung, polarity))
+                for name, polarity in found.dimensions.items()
             ]
-        store_classifications(db, rungs, dimensions)
-        done += len(batch)
-        if on_batch is not None:
-            on_batch(done)
-    return done
+        )
+    return result
 
 
 def classify_line(line: str, number: int = 0) -> dict[str, Any]:

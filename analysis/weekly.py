@@ -1,29 +1,29 @@
-"""Weekly positions, rankings, gaps, races, reply behaviour and flood flags, stored per ISO week.
+"""Weekly positions, rankings, gaps, races, reply behaviour and flood flags, per ISO week.
 
-The weeks are walked oldest first. Each business keeps, per segment and dimension, its
-recency-weighted rung counts; a new week multiplies them by ``0.5 ** (7 / half_life)`` and adds the
-week's reviews, each weighted by its age at the end of the week. Only one week of reviews is read
-at a time (aggregated by SQL), so memory does not grow with the number of reviews.
+:class:`WeekWalker` walks the weeks oldest first, handed one week at a time (:class:`WeekInput`:
+the week's rung counts, owner-reply figures and reply signatures, as the database aggregates them).
+Each business keeps, per segment and dimension, its recency-weighted rung counts; a new week
+multiplies them by ``0.5 ** (7 / half_life)`` and adds the week's reviews, each weighted by its age
+at the end of the week. Memory does not grow with the number of reviews, only with businesses.
 
-Everything for a week is replaced in one transaction, so the tables always hold a consistent week
-and a rerun changes nothing but ``computed_at``.
+Pure: rows and settings in, the week's rows for the weekly tables out. The composition root reads
+the weeks from the database and stores each week's rows in one transaction
+(:mod:`scheduler.analyze.refresh`).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import statistics
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 import numpy as np
 
-from analysis.ladder import analysis_version, classify_reviews
-from analysis.lexicon import DIMENSIONS
+from analysis.ladder import analysis_version
 from analysis.position import (
     FloatArray,
     Position,
@@ -35,72 +35,15 @@ from analysis.position import (
 )
 from analysis.rank import AHEAD, BEHIND, EVEN, compare, race, ranks, theil_sen, theil_sen_draws
 from analysis.replies import Signatures, from_blobs, templated
-from db.queries import (
-    Business,
-    ReplyStats,
-    RungCount,
-    businesses,
-    prepare_segments,
-    published_span,
-    reply_signatures,
-    reply_stats,
-    review_state,
-    rung_counts,
-    setting,
-    source_kinds,
-)
-from db.store import replace_week, set_setting, utc_iso
+from analysis.settings import AnalysisSettings
+from analysis.vocabulary import DIMENSION_KEYS
+from analysis.weeks import last_complete_week, monday_of, week_label
+from db.rows import Business, ReplyStats, RungCount
 
-DIMENSION_KEYS = ("overall", *DIMENSIONS)
 #: Days of history a flood is measured against.
 DAYS_REMEMBERED = 28
 #: Weeks of history computed at most (older reviews weigh next to nothing).
 MAX_WEEKS = 156
-
-
-@dataclass(frozen=True)
-class AnalysisSettings:
-    """The statistics' knobs (``[analysis]`` in ladder.toml)."""
-
-    half_life_days: float = 90.0
-    prior_strength: float = 10.0
-    min_effective_reviews: float = 5.0
-    velocity_weeks: int = 12
-    gap_threshold: float = 0.25
-    gap_probability: float = 0.9
-    race_probability: float = 0.8
-    flood_k: float = 5.0
-    reply_window_weeks: int = 12
-    draws: int = 500
-    seed: int = 7
-
-
-def week_label(monday: date) -> str:
-    """``2026-W47``."""
-    year, week, _ = monday.isocalendar()
-    return f"{year}-W{week:02d}"
-
-
-def parse_week(label: str) -> date:
-    """The Monday of ``2026-W47`` (``ValueError`` when it is not such a label)."""
-    return datetime.strptime(label + "-1", "%G-W%V-%u").date()
-
-
-def monday_of(moment: datetime, tz: tzinfo) -> date:
-    day = moment.astimezone(tz).date()
-    return day - timedelta(days=day.weekday())
-
-
-def last_complete_week(now: datetime, tz: tzinfo) -> date:
-    """The Monday of the last ISO week that has ended (in ``tz``)."""
-    return monday_of(now, tz) - timedelta(days=7)
-
-
-def week_bounds(monday: date, tz: tzinfo) -> tuple[str, str]:
-    """The week's start and end as UTC ISO timestamps (local midnights)."""
-    start = datetime.combine(monday, time(), tzinfo=tz)
-    end = datetime.combine(monday + timedelta(days=7), time(), tzinfo=tz)
-    return utc_iso(start), utc_iso(end)
 
 
 def segments_of(kinds: list[str]) -> list[str]:
@@ -137,29 +80,44 @@ class _Standing:
     draws: FloatArray  # businesses × draws
 
 
-@dataclass
-class WeeklySummary:
-    weeks: int = 0
-    first: str | None = None
-    last: str | None = None
-    flagged_days: int = 0
-
-
 Rows = list[dict[str, Any]]
 
 
-class _Walker:
+@dataclass(frozen=True)
+class WeekInput:
+    """One week's reviews, as the database aggregates them (:mod:`db.queries`): rung counts,
+    owner-reply figures, and the reply signatures ``(business_id, blob)``."""
+
+    monday: date
+    counts: Sequence[RungCount]
+    replies: Sequence[ReplyStats]
+    reply_signatures: Sequence[tuple[int, bytes]]
+
+
+def weeks_to_compute(oldest: datetime, now: datetime, tz: tzinfo) -> tuple[date, date]:
+    """The first and last Monday to compute: from the week of the oldest review (at most
+    :data:`MAX_WEEKS` back) to the last complete week."""
+    last = last_complete_week(now, tz)
+    return max(monday_of(oldest, tz), last - timedelta(weeks=MAX_WEEKS)), last
+
+
+class WeekWalker:
     """Walks the weeks oldest first, keeping what a week needs of the ones before."""
 
-    def __init__(self, db: Any, settings: AnalysisSettings, tz: tzinfo, computed_at: str) -> None:
-        self.db = db
+    def __init__(
+        self,
+        businesses: Sequence[Business],
+        kinds: Sequence[str],
+        settings: AnalysisSettings,
+        *,
+        computed_at: str,
+    ) -> None:
         self.settings = settings
-        self.tz = tz
         self.computed_at = computed_at
-        self.businesses: list[Business] = businesses(db)
+        self.businesses = list(businesses)
         self.index = {b.id: i for i, b in enumerate(self.businesses)}
         self.ours = next((i for i, b in enumerate(self.businesses) if b.is_self), None)
-        self.segments = segments_of(source_kinds(db))
+        self.segments = segments_of(list(kinds))
         size = len(self.businesses)
         self.tracks = {(s, d): _Track.empty(size) for s in self.segments for d in DIMENSION_KEYS}
         self.rng = np.random.default_rng(settings.seed)
@@ -176,16 +134,17 @@ class _Walker:
         )
         self.version = analysis_version()
 
-    def week(self, monday: date) -> dict[str, Rows]:
+    def week(self, week: WeekInput) -> dict[str, Rows]:
+        """The rows of the weekly tables for ``week``, the week after the one handed before."""
+        monday = week.monday
         label = week_label(monday)
-        start, end = week_bounds(monday, self.tz)
         tables: dict[str, Rows] = {
             "weekly_positions": [],
             "weekly_gaps": [],
             "weekly_replies": [],
             "weekly_flags": [],
         }
-        counts = rung_counts(self.db, start, end)
+        counts = list(week.counts)
         multipliers = self._floods(label, monday, counts, tables["weekly_flags"])
         for segment in self.segments:
             self._add(segment, [c for c in counts if _in_segment(c, segment)], multipliers)
@@ -196,7 +155,7 @@ class _Walker:
                 )
             tables["weekly_gaps"] += self._gaps(label, segment, standings)
             tables["weekly_gaps"] += self._races(label, segment)
-        replies, reply_gaps = self._replies(label, monday)
+        replies, reply_gaps = self._replies(label, week)
         tables["weekly_replies"] += replies
         tables["weekly_gaps"] += reply_gaps
         return tables
@@ -451,13 +410,12 @@ class _Walker:
         series = np.stack([draws[:RACE_DRAWS] for _, draws in history])
         return theil_sen_draws(series)
 
-    def _replies(self, label: str, monday: date) -> tuple[Rows, Rows]:
+    def _replies(self, label: str, week: WeekInput) -> tuple[Rows, Rows]:
         """Owner replies over the trailing weeks: rate (Wilson 90%), on negative reviews, latency,
-        and the share of templated replies. Each week's reviews are read once and kept (as counts
-        and reply signatures) for the window."""
-        start, end = week_bounds(monday, self.tz)
-        self.replies.append(reply_stats(self.db, start, end))
-        self.reply_signatures.append(_by_business(reply_signatures(self.db, start, end)))
+        and the share of templated replies. Each week's figures are handed once and kept (as
+        counts and reply signatures) for the window."""
+        self.replies.append(list(week.replies))
+        self.reply_signatures.append(_by_business(list(week.reply_signatures)))
         rows = []
         for business_id, s in _merge(self.replies).items():
             rate = s.replies / s.reviews if s.reviews else None
@@ -612,84 +570,3 @@ def _latency_verdict(ours: float | None, theirs: float | None) -> str | None:
     if theirs >= 2 * ours and theirs - ours >= 12:
         return AHEAD
     return EVEN
-
-
-def compute_weekly(
-    db: Any,
-    settings: AnalysisSettings,
-    tz: tzinfo,
-    *,
-    now: datetime | None = None,
-    on_week: Callable[[str], None] | None = None,
-) -> WeeklySummary:
-    """Compute and store every week from the first review to the last complete week."""
-    now = now or datetime.now(UTC)
-    summary = WeeklySummary()
-    span = published_span(db)
-    if span is None:
-        return summary
-    prepare_segments(db)
-    walker = _Walker(db, settings, tz, utc_iso(now))
-    last = last_complete_week(now, tz)
-    oldest = datetime.fromisoformat(span[0].replace("Z", "+00:00"))
-    first = max(monday_of(oldest, tz), last - timedelta(weeks=MAX_WEEKS))
-    for monday in _mondays(first, last):
-        tables = walker.week(monday)
-        replace_week(db, week_label(monday), tables)
-        summary.weeks += 1
-        summary.first = summary.first or week_label(monday)
-        summary.last = week_label(monday)
-        summary.flagged_days += sum(1 for f in tables["weekly_flags"] if f["kind"] == "flood")
-        if on_week is not None:
-            on_week(week_label(monday))
-    return summary
-
-
-def _mondays(first: date, last: date) -> Iterator[date]:
-    monday = first
-    while monday <= last:
-        yield monday
-        monday += timedelta(days=7)
-
-
-@dataclass(frozen=True)
-class AnalysisOutcome:
-    classified: int
-    weekly: WeeklySummary | None  # None: nothing had changed, the stored weeks are current
-    version: str
-
-
-def analyze(
-    db: Any,
-    settings: AnalysisSettings,
-    tz: tzinfo,
-    *,
-    now: datetime | None = None,
-    force: bool = False,
-    on_progress: Callable[[str], None] | None = None,
-) -> AnalysisOutcome:
-    """Classify new or changed reviews, then recompute the weekly tables if anything changed
-    (reviews, the analysis version, the settings, or a new week has ended)."""
-    now = now or datetime.now(UTC)
-    classified = classify_reviews(
-        db, now=now, on_batch=lambda n: on_progress and on_progress(f"classified {n} reviews")
-    )
-    state = json.dumps(
-        {
-            "version": analysis_version(),
-            "settings": dataclasses.asdict(settings),
-            "tz": str(tz),
-            "reviews": review_state(db),
-            "week": week_label(last_complete_week(now, tz)),
-        },
-        sort_keys=True,
-    )
-    if not force and not classified and setting(db, ANALYSIS_STATE) == state:
-        return AnalysisOutcome(classified, None, analysis_version())
-    summary = compute_weekly(db, settings, tz, now=now, on_week=on_progress)
-    set_setting(db, ANALYSIS_STATE, state)
-    return AnalysisOutcome(classified, summary, analysis_version())
-
-
-#: The ``settings`` key holding what the stored weeks were computed from.
-ANALYSIS_STATE = "analysis_state"

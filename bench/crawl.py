@@ -10,11 +10,11 @@ second (each response waits on a delayed ACK), far below a crawl, so it cannot s
 Compared, in the same run and against the same server (``--runs`` times each, medians):
 
 * **full**: the project's crawl, exactly as ``ladder crawl`` runs it:
-  :func:`scheduler.jobs.crawl_sources` on a generated ladder.toml (delay 0, AutoThrottle off,
+  :func:`scheduler.crawl.engine.crawl_sources` on a generated ladder.toml (delay 0, AutoThrottle off,
   robots.txt obeyed, one request at a time per site, ``parallel`` = 2 sources at once), each source
   a ``python -m crawler crawl`` subprocess that parses, validates and stores into a fresh database.
 * **raw**: the floor, with the same process layout: for every source the same command line
-  (:func:`scheduler.jobs.crawl_command`: every ``-s`` setting the same) but ``scrapy runspider
+  (:func:`scheduler.crawl.local.crawl_command`: every ``-s`` setting the same) but ``scrapy runspider
   bench/pager_spider.py``, a spider that only follows the pagination; the project's pipelines and
   crawl-run extension are switched off (they are the project's work), Scrapy's own extensions are
   as the project sets them (remote control off). The same start URLs, the same
@@ -96,7 +96,9 @@ RUNNER = """
 import json, os, resource, subprocess, sys, time
 from concurrent.futures import ThreadPoolExecutor
 from scheduler.config import load_config
-from scheduler.jobs import crawl_command, crawl_sources, select_targets
+from scheduler.crawl.engine import crawl_sources
+from scheduler.crawl.local import crawl_command
+from scheduler.crawl.targets import select_targets
 from crawler.settings import EXTENSIONS
 config = load_config(sys.argv[1])
 mode, spider = sys.argv[2], sys.argv[3]
@@ -211,7 +213,8 @@ def profile(spec: SiteSpec, top: int) -> None:
 from scheduler.config import load_config
 from db import open_db
 from db.store import start_crawl_run
-from scheduler.jobs import crawl_command, select_targets, sync_config
+from scheduler.crawl.local import crawl_command
+from scheduler.crawl.targets import select_targets, sync_config
 config = load_config({str(config_path)!r})
 ids = sync_config(config)
 for target in select_targets(config):

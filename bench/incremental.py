@@ -2,7 +2,7 @@
 
 The site of bench/crawl.py (bench/review_site.py), smaller: ``--businesses`` (20) × ``--pages`` (40)
 listing pages × 20 reviews, newest first, served by the fast bench server. Each run, from a fresh
-database, with the project's real crawl (:func:`scheduler.jobs.crawl_sources` on a generated
+database, with the project's real crawl (:func:`scheduler.crawl.engine.crawl_sources` on a generated
 ladder.toml: delay 0, AutoThrottle off, robots.txt obeyed, two sources at a time):
 
 1. the **full** first crawl: every listing page (the floor every ratio below is taken against);

@@ -124,7 +124,8 @@ import resource, sys, time
 from zoneinfo import ZoneInfo
 from datetime import datetime, UTC
 from db import open_db
-from analysis.weekly import AnalysisSettings, compute_weekly
+from analysis.settings import AnalysisSettings
+from scheduler.analyze.refresh import compute_weekly
 db = open_db(sys.argv[1])
 started = time.perf_counter()
 summary = compute_weekly(db, AnalysisSettings(), ZoneInfo("Asia/Ho_Chi_Minh"), now=datetime(2026, 11, 25, tzinfo=UTC))

@@ -4,11 +4,12 @@ Builds the database once (bench/data/report-v1-….db; ``--rebuild`` to redo): `
 (200,000) reviews of ``--businesses`` (50) businesses over ``--weeks`` (16) weeks, with the demo
 world's texts, stars, languages and owner replies (each business follows one of the world's five
 stories, so there are climbers, fallers, gaps and fast repliers to report), then runs
-:func:`analysis.weekly.analyze` once (classification and the weekly tables; not timed).
+:func:`scheduler.analyze.refresh.analyze` once (classification and the weekly tables; not timed).
 
 Then, in a fresh process per run (the matplotlib and Jinja2 imports are not timed; the first chart
-drawn in the process is, as in ``ladder report``), times :func:`analysis.report.model.build_report`
-for the last analysed week and :func:`analysis.report.render.render_report` in Vietnamese and in
+drawn in the process is, as in ``ladder report``), times reading the report's rows
+(:func:`scheduler.analyze.readers.read_report_inputs`) and building it
+(:func:`analysis.report.model.build_report`) for the last analysed week, and :func:`analysis.report.render.render_report` in Vietnamese and in
 English (HTML, text and the PNG charts). Target: under 10 s in all. Medians of ``--runs``; writes
 bench/results/report.json.
 """
@@ -35,9 +36,10 @@ def build(path: Path, reviews: int, businesses: int, weeks: int) -> None:
     business whose story it follows, then analysed once."""
     from zoneinfo import ZoneInfo
 
-    from analysis.weekly import AnalysisSettings, analyze
+    from analysis.settings import AnalysisSettings
     from db import open_db
     from db.store import REVIEW_FIELDS, content_hash, sync_business, sync_source
+    from scheduler.analyze.refresh import analyze
     from scheduler.demo.world import build_world
 
     path.unlink(missing_ok=True)
@@ -101,6 +103,7 @@ import json, resource, sys, time
 from datetime import datetime, UTC
 from zoneinfo import ZoneInfo
 from analysis.report.model import build_report
+from scheduler.analyze.readers import read_report_inputs
 from analysis.report.render import render_report
 from db import open_db
 from db.queries import analysed_weeks
@@ -108,7 +111,7 @@ db = open_db(sys.argv[1])
 now, tz = datetime({NOW.year}, {NOW.month}, {NOW.day}, tzinfo=UTC), ZoneInfo({TIMEZONE!r})
 week = analysed_weeks(db, "all")[-1]
 started = time.perf_counter()
-report = build_report(db, week, tz=tz, now=now)
+report = build_report(read_report_inputs(db, week, tz=tz), now=now, tz=tz)
 built = time.perf_counter()
 vi = render_report(report, "vi")
 rendered_vi = time.perf_counter()

@@ -16,7 +16,8 @@ from twisted.internet.task import LoopingCall
 from crawler.feed import result_line
 from crawler.spider import ReviewSpider, SourceSpider
 from crawler.spiders.signals import SignalsSpider
-from db.store import start_crawl_run, update_crawl_run, utc_iso
+from db.rows import utc_iso
+from db.store import start_crawl_run, update_crawl_run
 
 logger = logging.getLogger(__name__)
 

@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from crawler.items import ExtractedPage, RawAggregate, RawReview
+from db.exceptions import FeedError
 
 #: The log line a feed-mode crawl ends with: this mark, then one JSON object.
 RESULT_MARK = "ladder-feed-result: "
@@ -35,10 +36,6 @@ PREFIX_BYTES = 8
 MAX_SETTLED = 8000
 _RAW_FIELDS = frozenset(field.name for field in fields(RawReview))
 _AGGREGATE_FIELDS = frozenset(field.name for field in fields(RawAggregate))
-
-
-class FeedError(Exception):
-    """A feed or its result line cannot be read; the message says which and why."""
 
 
 def encode_settled(keys: Iterable[str]) -> str:

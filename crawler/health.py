@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from db.queries import CrawlRun
+from db.rows import CrawlRun
 
 OK, STALE, DEGRADED, BROKEN = "ok", "stale", "degraded", "broken"
 FAILURES_IN_A_ROW = 3

@@ -25,6 +25,8 @@ from sqlite_utils import Database
 
 from crawler.items import RawReview
 from crawler.normalize import SourceContext, normalize_page
+from db.exceptions import ImportFailed
+from db.rows import utc_iso
 from db.store import (
     ReviewWriter,
     author_salt,
@@ -32,7 +34,6 @@ from db.store import (
     sync_business,
     sync_source,
     update_crawl_run,
-    utc_iso,
 )
 
 KIND = "import"
@@ -64,10 +65,6 @@ GOOGLE_EXPORT = {
     "id": "reviewId",
 }
 _STAR_WORDS = {"ONE": 1, "TWO": 2, "THREE": 3, "FOUR": 4, "FIVE": 5}
-
-
-class ImportFailed(Exception):
-    """The file cannot be imported; the message says why and what to do."""
 
 
 @dataclass

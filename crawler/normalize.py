@@ -18,7 +18,8 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from crawler.extract.dates import parse_date
 from crawler.extract.text import clean_text, encodable, guess_language
 from crawler.items import Aggregate, RawAggregate, RawReview, Review
-from db.store import utc_iso
+from db.exceptions import Dropped
+from db.rows import utc_iso
 
 #: Every reason a review can be dropped for, with what it means.
 DROP_REASONS = {
@@ -48,12 +49,6 @@ class SourceContext:
     now: datetime
     tz: tzinfo = UTC
     day_first: bool = True
-
-
-class Dropped(Exception):
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 def parse_number(value: object) -> float | None:

@@ -14,8 +14,9 @@ from urllib.parse import urlparse
 from crawler.extract import as_utf8, extract
 from crawler.extract.signals import extract_signals, links_to_follow
 from crawler.items import Review
-from crawler.normalize import Dropped, SourceContext, normalize_aggregate, normalize_review
+from crawler.normalize import SourceContext, normalize_aggregate, normalize_review
 from crawler.sources import SIGNAL_KINDS
+from db.exceptions import Dropped
 
 #: What ``ladder extract`` shows of a review: everything stored but the identity hashes.
 REVIEW_FIELDS = tuple(f.name for f in fields(Review) if f.name not in ("review_key", "author_hash"))

@@ -1,7 +1,9 @@
 """The Service Ladder store: one SQLite file, opened through :func:`open_db`.
 
-``db`` imports nothing else of ours. Reads live in :mod:`db.queries`, writes in :mod:`db.store`,
-the schema in :mod:`db.migrations`.
+``db`` imports nothing else of ours: it is the bottom layer, the one door to SQL. Reads live in
+:mod:`db.queries` (returning the row types of :mod:`db.rows`), writes in :mod:`db.store`, the schema
+in :mod:`db.migrations` and :mod:`db.views`; :mod:`db.exceptions` holds every exception of Service
+Ladder.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from db.migrations import DatabaseError, apply_migrations
+from db.exceptions import DatabaseError
+from db.migrations import apply_migrations
 
-__all__ = ["BUSY_TIMEOUT_SECONDS", "DatabaseError", "open_db"]
+__all__ = ["BUSY_TIMEOUT_SECONDS", "open_db"]
 
 #: How long a writer waits for another writer before "database is locked". Crawls, the analysis,
 #: ``ladder serve`` and a report may all touch the file at once; tens of seconds keeps them polite.

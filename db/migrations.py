@@ -12,13 +12,10 @@ from pathlib import Path
 
 from sqlite_utils import Database, Migrations
 
+from db.exceptions import DatabaseError
 from db.transaction import write_transaction
 
 migrations = Migrations("ladder")
-
-
-class DatabaseError(Exception):
-    """The database file cannot be used; the message says why and what to do."""
 
 
 def apply_migrations(db: Database, path: Path | str = "database") -> None:

@@ -1,24 +1,30 @@
-"""Reads that return dataclasses; the CLI and the analysis format them."""
+"""Reads that return the dataclasses of :mod:`db.rows`; the CLI and the analysis format them."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlite_utils import Database
 
-
-@dataclass(frozen=True)
-class BusinessSummary:
-    name: str
-    is_self: bool
-    reviews: int
-    mean_rating: float | None
-    reply_rate: float | None
-    newest_at: str | None
-    languages: dict[str, int]
+from db.rows import (
+    Business,
+    BusinessSummary,
+    CrawlRun,
+    EvidenceRow,
+    GapRow,
+    PositionRow,
+    Quote,
+    ReplyRow,
+    ReplyStats,
+    ReportRow,
+    ReviewText,
+    RungCount,
+    SignalChangeRow,
+    SignalRow,
+    SourceRow,
+)
 
 
 def business_summaries(db: Database) -> list[BusinessSummary]:
@@ -49,30 +55,6 @@ def business_summaries(db: Database) -> list[BusinessSummary]:
         )
         for name, is_self, count, mean, reply_rate, newest in rows
     ]
-
-
-@dataclass(frozen=True)
-class CrawlRun:
-    id: int
-    source_id: int | None
-    spider: str
-    started_at: str
-    finished_at: str | None
-    pid: int | None
-    pages: int
-    pages_empty: int
-    reviews_parsed: int
-    reviews_new: int
-    reviews_changed: int
-    dropped: int
-    dropped_reasons: dict[str, int]
-    errors: int
-    http_statuses: dict[str, int]
-    finish_reason: str | None
-    ok: bool | None
-    health: str | None
-    log_path: str | None
-    coverage: dict[str, float]
 
 
 def crawl_run(db: Database, run_id: int) -> CrawlRun:
@@ -110,18 +92,6 @@ def search_reviews(db: Database, query: str, *, limit: int = 20) -> list[dict[st
     return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
-@dataclass(frozen=True)
-class ReviewText:
-    review_id: int
-    content_hash: str
-    title: str | None
-    body: str | None
-    rating: float | None
-    lang: str | None
-    answers: str | None  # JSON [[question, answer], …]
-    reply_body: str | None
-
-
 def reviews_to_classify(
     db: Database, version: str, *, batch: int = 2000
 ) -> Iterator[list[ReviewText]]:
@@ -145,13 +115,6 @@ def reviews_to_classify(
         last = rows[-1][0]
 
 
-@dataclass(frozen=True)
-class Business:
-    id: int
-    name: str
-    is_self: bool
-
-
 def businesses(db: Database) -> list[Business]:
     """Every business, ours first."""
     rows = db.execute("SELECT id, name, is_self FROM businesses ORDER BY is_self DESC, name")
@@ -172,41 +135,6 @@ def source_kinds(db: Database) -> list[str]:
             "SELECT DISTINCT kind FROM sources WHERE kind != 'signals' ORDER BY kind"
         )
     ]
-
-
-def prepare_segments(db: Database) -> None:
-    """Build what segment flags need, once per analysis: the reviewers who reviewed a business at
-    least twice (the "repeat" segment: customers who came back)."""
-    db.execute("DROP TABLE IF EXISTS temp.repeat_authors")
-    db.execute(
-        "CREATE TEMP TABLE repeat_authors (business_id INTEGER, author_hash TEXT, "
-        "PRIMARY KEY (business_id, author_hash)) WITHOUT ROWID"
-    )
-    db.execute(
-        "INSERT INTO temp.repeat_authors SELECT business_id, author_hash FROM reviews "
-        # "+business_id": read the covering week index in one pass, not the table row by row
-        "WHERE author_hash IS NOT NULL GROUP BY +business_id, author_hash HAVING count(*) >= 2"
-    )
-
-
-class RungCount(NamedTuple):
-    """Reviews of one business, on one day of a week, on one rung (overall or for a dimension),
-    from one kind of source, by repeat reviewers or not.
-
-    ``weight`` counts each review once, except reviews sharing a text fingerprint with two or more
-    others in the same business and week: such a cluster counts as one review in all.
-    """
-
-    business_id: int
-    dimension: str
-    day: int
-    rung: int
-    repeat: bool
-    kind: str
-    reviews: int
-    weight: float
-    weight_sq: float
-    duplicates: int
 
 
 def rung_counts(db: Database, start: str, end: str) -> list[RungCount]:
@@ -243,16 +171,6 @@ def rung_counts(db: Database, start: str, end: str) -> list[RungCount]:
         {"start": start, "end": end},
     )
     return list(map(RungCount._make, cursor.fetchall()))
-
-
-@dataclass(frozen=True)
-class ReplyStats:
-    business_id: int
-    reviews: int
-    replies: int
-    negative_reviews: int
-    negative_replies: int
-    latencies_hours: list[float]
 
 
 def reply_stats(db: Database, start: str, end: str) -> list[ReplyStats]:
@@ -311,29 +229,6 @@ def review_state(db: Database) -> tuple[int, int]:
     return int(count), int(highest)
 
 
-@dataclass(frozen=True)
-class PositionRow:
-    week: str
-    business_id: int
-    business: str
-    is_self: bool
-    segment: str
-    dimension: str
-    reviews: int
-    n_effective: float
-    score: float
-    low: float
-    high: float
-    rung_held: int | None
-    losing_share: float
-    losing_upper: float
-    shares: list[float]
-    enough: bool
-    rank: int | None
-    delta: float | None
-    velocity: float | None  # rungs per week
-
-
 def week_positions(
     db: Database, week: str, segment: str = "all", dimension: str | None = "overall"
 ) -> list[PositionRow]:
@@ -364,22 +259,6 @@ def week_positions(
     return rows
 
 
-@dataclass(frozen=True)
-class GapRow:
-    week: str
-    segment: str
-    dimension: str
-    kind: str
-    versus: str
-    versus_business_id: int | None
-    ours: float | None
-    theirs: float | None
-    gap: float | None
-    probability: float | None
-    verdict: str
-    note: str | None
-
-
 def week_gaps(db: Database, week: str, segment: str = "all") -> list[GapRow]:
     cursor = db.execute(
         "SELECT week, segment, dimension, kind, versus, versus_business_id, ours, theirs, gap, "
@@ -400,14 +279,6 @@ def analysed_weeks(db: Database, segment: str = "all") -> list[str]:
 
 def analysed_segments(db: Database) -> list[str]:
     return [row[0] for row in db.execute("SELECT DISTINCT segment FROM weekly_positions")]
-
-
-@dataclass(frozen=True)
-class EvidenceRow:
-    signal: str
-    text: str
-    rung: int
-    published_at: str
 
 
 def business_evidence(
@@ -432,15 +303,6 @@ def business_evidence(
     return found
 
 
-@dataclass(frozen=True)
-class SourceRow:
-    id: int
-    business: str
-    is_self: bool
-    kind: str
-    url: str
-
-
 def sources(db: Database) -> list[SourceRow]:
     """Every source, ours first."""
     cursor = db.execute(
@@ -459,19 +321,6 @@ def source_runs(db: Database, source_id: int, *, limit: int = 20) -> list[CrawlR
         [source_id, limit],
     ).fetchall()
     return [crawl_run(db, run_id) for (run_id,) in ids]
-
-
-@dataclass(frozen=True)
-class SignalRow:
-    business: str
-    is_self: bool
-    source_id: int
-    observed_at: str
-    name: str
-    value: Any
-    unit: str | None
-    url: str | None
-    evidence: str | None
 
 
 def signal_observations(db: Database, *, last: int = 2) -> list[SignalRow]:
@@ -507,23 +356,6 @@ def signal_observations(db: Database, *, last: int = 2) -> list[SignalRow]:
         )
         for name, is_self, source_id, observed_at, signal, value, unit, url, evidence in cursor
     ]
-
-
-@dataclass(frozen=True)
-class ReplyRow:
-    week: str
-    business: str
-    reviews: int
-    replies: int
-    reply_rate: float | None
-    rate_low: float | None
-    rate_high: float | None
-    negative_reviews: int
-    negative_reply_rate: float | None
-    negative_rate_low: float | None
-    negative_rate_high: float | None
-    median_latency_hours: float | None
-    templated_share: float | None
 
 
 def latest_replies(db: Database) -> list[ReplyRow]:
@@ -568,18 +400,6 @@ def flood_days(db: Database, week: str) -> dict[str, int]:
     )
 
 
-@dataclass(frozen=True)
-class Quote:
-    """A review's text with the span that said something about a dimension."""
-
-    title: str | None
-    body: str | None
-    answers: str | None
-    start: int
-    end: int
-    published_at: str
-
-
 def dimension_quotes(
     db: Database,
     business_id: int,
@@ -614,18 +434,6 @@ def dimension_quotes(
     return quotes
 
 
-@dataclass(frozen=True)
-class SignalChangeRow:
-    business: str
-    is_self: bool
-    change: str
-    name: str
-    before: Any
-    after: Any
-    unit: str | None
-    observed_at: str
-
-
 def signal_change_rows(db: Database, *, since: str) -> list[SignalChangeRow]:
     """What changed on each business's site between its last two observations, when the latest
     is from ``since`` on (the ``signal_changes`` view)."""
@@ -651,18 +459,6 @@ def signal_change_rows(db: Database, *, since: str) -> list[SignalChangeRow]:
         )
         for name, is_self, change, signal, before, after, unit, observed_at in cursor
     ]
-
-
-@dataclass(frozen=True)
-class ReportRow:
-    week: str
-    language: str
-    subject: str
-    message_id: str
-    recipients: list[str]
-    written_at: str
-    status: str
-    sent_at: str | None
 
 
 def delivered_reports(db: Database, week: str) -> list[ReportRow]:

@@ -519,3 +519,18 @@ def newest_settled_keys(db: Database, source_id: int, limit: int) -> list[str]:
     would."""
     newest_first = f"{_SETTLED} ORDER BY r.published_at DESC, r.review_key LIMIT ?"
     return [key for (key,) in db.execute(newest_first, [source_id, limit])]
+
+
+def prepare_segments(db: Database) -> None:
+    """Build what segment flags need, once per analysis: the reviewers who reviewed a business at
+    least twice (the "repeat" segment: customers who came back)."""
+    db.execute("DROP TABLE IF EXISTS temp.repeat_authors")
+    db.execute(
+        "CREATE TEMP TABLE repeat_authors (business_id INTEGER, author_hash TEXT, "
+        "PRIMARY KEY (business_id, author_hash)) WITHOUT ROWID"
+    )
+    db.execute(
+        "INSERT INTO temp.repeat_authors SELECT business_id, author_hash FROM reviews "
+        # "+business_id": read the covering week index in one pass, not the table row by row
+        "WHERE author_hash IS NOT NULL GROUP BY +business_id, author_hash HAVING count(*) >= 2"
+    )

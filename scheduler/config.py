@@ -24,19 +24,16 @@ from typing import Any, TypeVar
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from analysis.weekly import AnalysisSettings
+from analysis.settings import AnalysisSettings
 from crawler.sources import SOURCE_KINDS, source_options
-from scheduler.timetable import cron_trigger
+from db.exceptions import ConfigError
+from scheduler.service.timetable import cron_trigger
 
 DEFAULT_PATH = Path("ladder.toml")
 LANGUAGES = ("vi", "en")
 SECURITY = ("starttls", "ssl", "none")
 ENGINES = ("local", "scrapyd")
 T = TypeVar("T")
-
-
-class ConfigError(Exception):
-    """ladder.toml cannot be used; the message names the file, the key and the fix."""
 
 
 @dataclass(frozen=True)

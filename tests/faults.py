@@ -23,8 +23,9 @@ from typing import Any
 
 from db import open_db
 from scheduler.config import load_config
+from scheduler.crawl.local import run_crawl
+from scheduler.crawl.targets import select_targets
 from scheduler.demo.server import FixtureServer, Page
-from scheduler.jobs import run_crawl, select_targets
 
 PER_PAGE = 20
 PAGES = 3

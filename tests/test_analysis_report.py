@@ -12,19 +12,17 @@ import lxml.html
 import pytest
 from sqlite_utils import Database
 
-from analysis.report.i18n import LOCALE, CatalogueError, Formats, read_po, translations
-from analysis.report.model import (
-    Report,
-    SourceStatus,
-    build_report,
-    choose_priorities,
-    quote_of,
-)
+from analysis.report.i18n import LOCALE, Formats, read_po, translations
+from analysis.report.model import Report, SourceStatus, build_report, quote_of
 from analysis.report.render import render_report, subject
+from analysis.settings import AnalysisSettings
 from analysis.signals import LABELS
-from analysis.weekly import AnalysisSettings, analyze, week_label
-from db.queries import GapRow, PositionRow, Quote
+from analysis.weeks import week_label
+from db.exceptions import CatalogueError
+from db.rows import Quote
 from db.store import ReviewWriter, record_signals, sync_business, sync_source
+from scheduler.analyze.readers import read_report_inputs
+from scheduler.analyze.refresh import analyze
 
 ROOT = Path(__file__).parent.parent / "analysis" / "report"
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
@@ -86,9 +84,8 @@ def report(db: Database) -> Report:
         SourceStatus("Ours", "schemaorg", "https://4.example/r", "ok", "read 8 reviews", None),
         SourceStatus(EVIL_NAME, "schemaorg", "https://x/r", "broken", "the site <changed>", None),
     ]
-    return build_report(
-        db, week_label(LAST_MONDAY.date()), tz=UTC, sources=sources, now=NOW + timedelta(hours=1)
-    )
+    inputs = read_report_inputs(db, week_label(LAST_MONDAY.date()), tz=UTC, sources=sources)
+    return build_report(inputs, now=NOW + timedelta(hours=1), tz=UTC)
 
 
 def test_the_report_leads_with_our_rank_and_the_gap_to_close(report: Report) -> None:
@@ -164,44 +161,11 @@ def test_not_enough_reviews_is_said_not_ranked(db: Database) -> None:
     add(db, "Ours", LAST_MONDAY, [4], OURS)
     add(db, "Them", LAST_MONDAY, [5, 4], THEIRS)
     analyze(db, AnalysisSettings(), UTC, now=NOW)
-    report = build_report(db, "2026-W47", tz=UTC, now=NOW)
+    report = build_report(read_report_inputs(db, "2026-W47", tz=UTC), now=NOW, tz=UTC)
     assert report.ours.rank is None
     assert subject(report, "en") == "Week 47: not enough reviews to rank you yet"
     text = render_report(report, "vi", charts=False).text
     assert "Tuần này chưa đủ đánh giá để xếp hạng chúng ta." in text
-
-
-def _position(name: str, business_id: int, dimension: str, score: float) -> PositionRow:
-    return PositionRow(
-        "2026-W47", business_id, name, name == "Ours", "all", dimension, 50, 50.0, score,
-        score - 0.1, score + 0.1, None, 0.1, 0.2, [0.0] * 6, True, None, None, None,
-    )  # fmt: skip
-
-
-def _gap(dimension: str, versus: str, gap: float) -> GapRow:
-    return GapRow(
-        "2026-W47", "all", dimension, "score", versus, 2, 3.0, 3.0 - gap, gap, 0.99, "behind", None
-    )
-
-
-def test_priorities_weigh_the_gap_by_what_separates_the_leaders() -> None:
-    # The leader (A) is far ahead on reliability, level with everyone on tangibles.
-    positions = [
-        _position(name, number, dimension, score)
-        for number, (name, overall, reliability, tangibles) in enumerate(
-            [("A", 4.5, 4.6, 3.5), ("B", 3.5, 3.4, 3.6), ("C", 3.3, 3.2, 3.4), ("Ours", 3.4, 3.3, 3.0)]
-        )
-        for dimension, score in (("overall", overall), ("reliability", reliability), ("tangibles", tangibles))
-    ]  # fmt: skip
-    gaps = [
-        _gap("tangibles", "B", -0.6),
-        _gap("reliability", "A", -0.4),
-        _gap("tangibles", "A", -0.5),
-    ]
-    ranked = choose_priorities(positions, gaps)
-    # The smaller reliability gap comes first: reliability is what the leader does better.
-    assert [(p.dimension, p.versus) for p in ranked] == [("reliability", "A"), ("tangibles", "B")]
-    assert ranked[0].weight > ranked[1].weight
 
 
 def test_a_quote_is_the_clause_around_the_evidence() -> None:

@@ -20,7 +20,6 @@ from matplotlib.lines import Line2D
 from matplotlib.text import Text
 from numpy.typing import NDArray
 
-from analysis.ladder import RUNG_NAMES
 from analysis.report.charts import (
     COMPETITOR_COLOURS,
     RUNG_COLOURS,
@@ -31,6 +30,7 @@ from analysis.report.charts import (
     score_figure,
     to_png,
 )
+from analysis.vocabulary import RUNG_NAMES
 
 WEEKS = [f"2026-W{week}" for week in range(36, 48)]
 EN = RUNG_NAMES["en"]

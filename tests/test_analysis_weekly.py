@@ -9,9 +9,11 @@ from datetime import UTC, datetime, timedelta
 from sqlite_utils import Database
 
 from analysis.ladder import analysis_version
-from analysis.weekly import AnalysisSettings, analyze, week_label
+from analysis.settings import AnalysisSettings
+from analysis.weeks import week_label
 from db.queries import week_gaps, week_positions
 from db.store import ReviewWriter, sync_business, sync_source
+from scheduler.analyze.refresh import analyze
 
 TZ = UTC
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)  # a Wednesday: the last complete week is 2026-W47

@@ -18,8 +18,9 @@ import pytest
 from db import open_db
 from db.queries import crawl_run
 from scheduler.config import load_config
+from scheduler.crawl.local import run_crawl
+from scheduler.crawl.targets import CrawlOutcome, select_targets, source_lock, sync_config
 from scheduler.demo.server import FixtureServer, Page
-from scheduler.jobs import CrawlOutcome, run_crawl, select_targets, source_lock, sync_config
 from tests.conftest import review, review_page, write_config
 
 

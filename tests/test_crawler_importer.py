@@ -9,7 +9,8 @@ import pytest
 from click.testing import CliRunner
 from sqlite_utils import Database
 
-from crawler.importer import ImportFailed, import_reviews
+from crawler.importer import import_reviews
+from db.exceptions import ImportFailed
 from scheduler.cli import cli
 from tests.conftest import write_config
 

@@ -12,12 +12,12 @@ from crawler.extract.text import clean_text, guess_language
 from crawler.items import RawReview
 from crawler.normalize import (
     DROP_REASONS,
-    Dropped,
     SourceContext,
     author_hash,
     normalize_rating,
     normalize_review,
 )
+from db.exceptions import Dropped
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 SAIGON = ZoneInfo("Asia/Ho_Chi_Minh")

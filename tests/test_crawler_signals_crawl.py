@@ -12,8 +12,9 @@ from click.testing import CliRunner
 from db import open_db
 from scheduler.cli import cli
 from scheduler.config import load_config
+from scheduler.crawl.local import run_crawl
+from scheduler.crawl.targets import CrawlOutcome, select_targets
 from scheduler.demo.server import FixtureServer, Page
-from scheduler.jobs import CrawlOutcome, run_crawl, select_targets
 from tests.conftest import CRAWL_SETTINGS
 
 TAWK = (

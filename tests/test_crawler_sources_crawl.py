@@ -13,11 +13,12 @@ import pytest
 
 from db import open_db
 from scheduler.config import load_config
+from scheduler.crawl.local import run_crawl
+from scheduler.crawl.targets import CrawlOutcome, select_targets
 from scheduler.demo.platforms import foody_pages, tiki_pages, trustpilot_pages
 from scheduler.demo.server import FixtureServer, Page
 from scheduler.demo.sites import CSS_OPTIONS, DemoSite, render_site
 from scheduler.demo.world import DemoBusiness, DemoReview
-from scheduler.jobs import CrawlOutcome, run_crawl, select_targets
 from tests.conftest import CRAWL_SETTINGS
 
 NOW = datetime.now(UTC)

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from sqlite_utils import Database
 
-from db import DatabaseError, open_db
+from db import open_db
+from db.exceptions import DatabaseError
 from db.queries import business_summaries, count_reviews, search_reviews
 from db.store import (
     ReviewWriter,

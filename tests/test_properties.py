@@ -52,7 +52,6 @@ from crawler.extract.text import clean_text, guess_language
 from crawler.items import ExtractedPage, RawAggregate, RawReview
 from crawler.normalize import (
     DROP_REASONS,
-    Dropped,
     SourceContext,
     normalize_aggregate,
     normalize_page,
@@ -62,6 +61,7 @@ from crawler.normalize import (
 )
 from crawler.preview import preview_page
 from db import open_db
+from db.exceptions import Dropped
 from db.store import REVIEW_FIELDS, ReviewWriter, sync_business, sync_source
 
 T = TypeVar("T")

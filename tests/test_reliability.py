@@ -28,12 +28,15 @@ import pytest
 from click.testing import CliRunner
 
 from db import open_db
-from scheduler.analysis import run_analysis
+from db.exceptions import ConfigError
+from scheduler.analyze.refresh import run_analysis
 from scheduler.cli import cli
-from scheduler.config import ConfigError, load_config
+from scheduler.config import load_config
+from scheduler.crawl.engine import crawl_sources
+from scheduler.crawl.local import run_crawl
+from scheduler.crawl.targets import select_targets
+from scheduler.deliver.dispatch import send_report, write_report
 from scheduler.demo.server import FixtureServer, Page
-from scheduler.jobs import crawl_sources, run_crawl, select_targets
-from scheduler.report import send_report, write_report
 from tests.faults import CASES, PER_PAGE, SETTINGS, healthy_site, listing, review, run_case
 
 FAST = [case for case in CASES if case.fast]
@@ -310,7 +313,7 @@ def test_review_text_is_text_in_the_terminal_too(tmp_path: Path) -> None:
     from rich.console import Console
 
     from db.store import record_signals, sync_business, sync_source
-    from scheduler.console import show_signals
+    from scheduler.cli.tables import show_signals
 
     with contextlib.closing(open_db(tmp_path / "ladder.db")) as db:
         source = sync_source(

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from db import open_db
-from scheduler.cli import EXIT_UNHEALTHY, cli
+from scheduler.cli.app import EXIT_UNHEALTHY, cli
 from scheduler.demo.server import FixtureServer
 from tests.conftest import FIXTURES, review, review_page, write_config
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from analysis.weekly import AnalysisSettings
+from analysis.settings import AnalysisSettings
+from db.exceptions import ConfigError
 from scheduler.config import (
     Config,
-    ConfigError,
     CrawlConfig,
     ScheduleConfig,
     SmtpConfig,

@@ -23,9 +23,10 @@ import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
+from db.exceptions import MailError
 from scheduler.config import SmtpConfig
-from scheduler.mail import DeliveryError, InlineImage, build_message, send
-from scheduler.outbox import Outbox, deliver
+from scheduler.deliver.mailer import InlineImage, build_message, send
+from scheduler.deliver.outbox import Outbox, deliver
 
 HOST = "127.0.0.1"
 USER, PASSWORD = "ladder@moc.example", "dung-mat-khau-42"
@@ -278,7 +279,7 @@ def test_refused_login_is_permanent_and_the_message_is_kept(
     smtp = smtp_at(server, "starttls", user=USER, password="sai-mat-khau")
     sleeps = Sleeps()
 
-    with pytest.raises(DeliveryError) as raised:
+    with pytest.raises(MailError) as raised:
         send(report(), smtp, ssl_context=client_tls, timeout=5, sleep=sleeps)
     error = raised.value
     assert error.permanent
@@ -431,7 +432,7 @@ def test_no_starttls_offered_fails_without_sending_in_plain_text(
     server = serve(handler, authenticator=accounts, auth_require_tls=False)  # would take a login
     smtp = smtp_at(server, "starttls", user=USER, password=PASSWORD)
 
-    with pytest.raises(DeliveryError, match="does not offer STARTTLS") as raised:
+    with pytest.raises(MailError, match="does not offer STARTTLS") as raised:
         send(report(), smtp, timeout=5, sleep=Sleeps())
 
     assert raised.value.permanent
@@ -446,7 +447,7 @@ def test_an_untrusted_certificate_is_refused(
     handler = Recorder()
     server = serve(handler, tls_context=server_tls)
 
-    with pytest.raises(DeliveryError, match="certificate of SMTP server") as raised:
+    with pytest.raises(MailError, match="certificate of SMTP server") as raised:
         send(report(), smtp_at(server, "starttls"), timeout=5)  # the system's CAs only
 
     assert raised.value.permanent
@@ -470,7 +471,7 @@ def test_transient_answers_are_retried_permanent_ones_are_not(
     if delivered:
         send(report(), smtp, backoff=0.5, timeout=5, sleep=slept)
     else:
-        with pytest.raises(DeliveryError, match="refused the message: 554") as raised:
+        with pytest.raises(MailError, match="refused the message: 554") as raised:
             send(report(), smtp, backoff=0.5, timeout=5, sleep=slept)
         assert raised.value.permanent
 
@@ -491,7 +492,7 @@ def test_transient_answers_are_retried_permanent_ones_are_not(
     ],
 )
 def test_unusable_settings_are_refused_before_connecting(smtp: SmtpConfig, words: str) -> None:
-    with pytest.raises(DeliveryError, match=words) as raised:
+    with pytest.raises(MailError, match=words) as raised:
         send(report(), smtp, timeout=1, sleep=Sleeps())
     assert raised.value.permanent
 
@@ -500,7 +501,7 @@ def test_a_login_over_plain_text_is_not_offered(serve: Callable[..., Controller]
     handler = Recorder()
     server = serve(handler, authenticator=Accounts())  # AUTH only after STARTTLS
 
-    with pytest.raises(DeliveryError, match="does not offer a login") as raised:
+    with pytest.raises(MailError, match="does not offer a login") as raised:
         send(report(), smtp_at(server, user=USER, password=PASSWORD), timeout=5)
 
     assert raised.value.permanent
@@ -511,12 +512,12 @@ def test_the_wrong_mode_for_the_port_is_explained(
     serve: Callable[..., Controller], server_tls: ssl.SSLContext, client_tls: ssl.SSLContext
 ) -> None:
     plain = serve(Recorder())
-    with pytest.raises(DeliveryError, match="TLS with SMTP server") as raised:
+    with pytest.raises(MailError, match="TLS with SMTP server") as raised:
         send(report(), smtp_at(plain, "ssl"), ssl_context=client_tls, timeout=5)
     assert raised.value.permanent
 
     implicit = serve(Recorder(), ssl_context=server_tls)  # waits for TLS, says nothing
-    with pytest.raises(DeliveryError, match=r"did not answer within 0.3 s") as raised:
+    with pytest.raises(MailError, match=r"did not answer within 0.3 s") as raised:
         send(report(), smtp_at(implicit, "starttls"), attempts=1, timeout=0.3)
     assert not raised.value.permanent
 

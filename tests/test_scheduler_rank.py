@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from click.testing import CliRunner
 
-from analysis.weekly import last_complete_week, week_label
+from analysis.weeks import last_complete_week, week_label
 from scheduler.cli import cli
 from scheduler.demo.world import build_world
 

@@ -24,7 +24,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from click.testing import CliRunner, Result
 
-from analysis.weekly import last_complete_week, week_label
+from analysis.weeks import last_complete_week, week_label
 from db import open_db
 from scheduler.cli import cli
 
@@ -249,7 +249,7 @@ def test_the_demo_report_renders_in_headless_chromium(
 
 
 def test_the_weekly_job_sends_the_report_once(demo: Path) -> None:
-    from scheduler.jobs import scheduled_weekly
+    from scheduler.service.jobs import scheduled_weekly
 
     with smtp_server() as (inbox, port):
         config = with_smtp(demo, port)

@@ -23,11 +23,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from analysis.ladder import DIMENSION_NAMES, RUNG_NAMES
+from analysis.vocabulary import DIMENSION_NAMES, RUNG_NAMES
 from db import open_db
 from db.views import VIEWS
 from scheduler.cli import cli
-from scheduler.serve import QUERIES
+from scheduler.web.browse import QUERIES
 
 DOCS = Path(__file__).parent.parent / "docs" / "queries.md"
 

@@ -17,13 +17,14 @@ from click.testing import CliRunner
 
 from crawler.health import BROKEN, DEGRADED, OK, STALE, source_health
 from db import open_db
-from db.queries import CrawlRun
+from db.rows import CrawlRun
 from scheduler.cli import cli
 from scheduler.config import load_config
+from scheduler.crawl.targets import source_lock, sync_config
 from scheduler.demo.server import FixtureServer
-from scheduler.jobs import scheduled_crawl, source_lock, sync_config
-from scheduler.service import build_scheduler, planned_jobs, register
-from scheduler.timetable import cron_trigger, translate_weekdays
+from scheduler.service.jobs import scheduled_crawl
+from scheduler.service.runner import build_scheduler, planned_jobs, register
+from scheduler.service.timetable import cron_trigger, translate_weekdays
 from tests.conftest import review, review_page, write_config
 
 SAIGON = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -77,7 +78,7 @@ def test_job_ids_and_next_runs_from_a_config(tmp_path: Path) -> None:
     }
     weekly = jobs["weekly"]
     assert weekly.next_run(SAIGON, MONDAY) == datetime(2026, 11, 29, 7, tzinfo=SAIGON)
-    assert weekly.function == "scheduler.jobs:scheduled_weekly"
+    assert weekly.function == "scheduler.service.jobs:scheduled_weekly"
 
 
 def jobs_suffix(jobs: dict[str, object], slug: str) -> str:
@@ -150,13 +151,13 @@ def test_a_failing_job_is_recorded_and_the_next_still_runs(tmp_path: Path) -> No
     scheduler.start()
     now = datetime.now(UTC)
     scheduler.add_job(
-        "scheduler.jobs:scheduled_crawl",
+        "scheduler.service.jobs:scheduled_crawl",
         args=[str(path), "Nobody", None, None, False],
         id="bad",
         next_run_time=now,
     )
     scheduler.add_job(
-        "scheduler.jobs:scheduled_weekly",
+        "scheduler.service.jobs:scheduled_weekly",
         args=[str(path), False],
         id="good",
         next_run_time=now + timedelta(seconds=1),

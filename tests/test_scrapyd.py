@@ -29,13 +29,15 @@ from crawler.ingest import ingest_feed
 from crawler.normalize import SourceContext
 from crawler.sources import SOURCE_KINDS
 from db import open_db
+from db.exceptions import ConfigError
 from db.store import start_crawl_run, sync_business, sync_source
 from scheduler.cli import cli
-from scheduler.config import ConfigError, load_config
+from scheduler.config import load_config
+from scheduler.crawl.engine import crawl_sources
+from scheduler.crawl.nodes import cluster_nodes, deploy
+from scheduler.crawl.targets import CrawlOutcome, select_targets
 from scheduler.demo.launch import demo_config_text, demo_pages, serve_demo
 from scheduler.demo.server import FixtureServer, Page
-from scheduler.jobs import CrawlOutcome, crawl_sources, select_targets
-from scheduler.scrapyd import cluster_nodes, deploy
 
 USER, PASSWORD = "ladder", "s3cret-node-pass"
 #: The stored fields of a review that must be the same however it was crawled.

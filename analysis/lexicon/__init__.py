@@ -19,7 +19,6 @@ from typing import Any
 from analysis.text import Token, phrase_keys
 
 LANGUAGES = ("vi", "en")
-DIMENSIONS = ("tangibles", "reliability", "responsiveness", "assurance", "empathy")
 
 # Layers. A cue's ``value`` is a rung (1–6) for RUNG, WEAK and EFFORT, a dimension for DIMENSION.
 # Its ``polarity`` is +1/−1 for DIMENSION, SENTIMENT (±2 for strong words), PRAISE and COMPLAINT;

@@ -18,12 +18,10 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from db.exceptions import CatalogueError
+
 LOCALE = Path(__file__).parent / "locale"
 LANGUAGES = ("vi", "en")
-
-
-class CatalogueError(ValueError):
-    """A ``.po`` file that cannot be read; the message names the file and line."""
 
 
 def read_po(path: Path) -> dict[tuple[str, int | None], str]:

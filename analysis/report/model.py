@@ -1,50 +1,44 @@
-"""The weekly report's content, read from the stored weekly tables (nothing is recomputed).
+"""The weekly report's content, from the stored weekly tables (nothing is recomputed).
 
 It answers, in this order: where we stand this week and what changed since last week; the three gaps
 most worth closing (with who does better and what reviews say); who climbs faster than us; where we
 are uniquely strong; how each business answers its reviews; what competitors changed on their
-sites; and whether the numbers can be trusted (enough reviews, floods, source health).
+sites; and whether the numbers can be trusted (enough reviews, floods, source health). The
+standings, gaps, races and strengths are :mod:`analysis.standings`' (``ladder rank`` shows the same).
 
-Everything here is numbers and names; the words are the templates' (``analysis/report/templates``),
-in the report's language.
+Pure: the composition root reads the rows (:class:`ReportInputs`, with the quotes
+:func:`quotes_wanted` asks for) and :func:`build_report` assembles them. Everything here is numbers
+and names; the words are the templates' (``analysis/report/templates``), in the report's language.
 """
 
 from __future__ import annotations
 
 import re
-import statistics
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, tzinfo
 
-from sqlite_utils import Database
-
-from analysis.ladder import review_text, rung_of
-from analysis.rank import AHEAD, BEHIND
-from analysis.weekly import parse_week, week_bounds, week_label
-from db.queries import (
-    GapRow,
-    PositionRow,
-    Quote,
-    ReplyRow,
-    SignalChangeRow,
-    analysed_weeks,
-    businesses,
-    dimension_quotes,
-    flood_days,
-    signal_change_rows,
-    week_gaps,
-    week_positions,
-    week_replies,
+from analysis.ladder import review_text
+from analysis.standings import (
+    Priority,
+    Race,
+    ReplyGap,
+    Standing,
+    Strength,
+    behind,
+    gaps_to_close,
+    week_standings,
 )
+from analysis.weeks import parse_week
+from db.exceptions import ReportError
+from db.rows import GapRow, PositionRow, Quote, ReplyRow, SignalChangeRow
 
-WEEKS_PER_MONTH = 52 / 12
 #: Gaps shown as priorities, and weeks of history in the chart and the quotes.
 PRIORITIES = 3
 HISTORY_WEEKS = 12
 QUOTE_CHARS = 140
-#: A dimension that separates nobody still weighs this much, so a large gap is never hidden.
-MIN_WEIGHT = 0.1
+#: Quotes per priority, from our reviews and from the competitor's.
+QUOTES = 3
 
 
 @dataclass(frozen=True)
@@ -57,61 +51,6 @@ class SourceStatus:
     state: str  # ok, stale, degraded, broken
     reason: str
     last_success: str | None
-
-
-@dataclass(frozen=True)
-class Standing:
-    business: str
-    is_self: bool
-    enough: bool
-    rank: int | None
-    score: float
-    low: float
-    high: float
-    rung: int
-    delta: float | None  # score change since last week
-    per_month: float | None  # velocity, rungs a month
-    reviews: float  # effective reviews behind the position
-    shares: tuple[float, ...]  # rungs 1–6 this week
-
-
-@dataclass(frozen=True)
-class Priority:
-    """A gap worth closing: where we trail ``versus`` on ``dimension``."""
-
-    dimension: str
-    versus: str
-    ours: float
-    theirs: float
-    gap: float  # negative: rungs behind
-    probability: float
-    weight: float  # how much the dimension separates the market's leaders from the rest
-    ours_say: tuple[str, ...]  # short quotes from our reviews faulting the dimension
-    they_say: tuple[str, ...]  # short quotes from theirs praising it
-
-
-@dataclass(frozen=True)
-class Race:
-    versus: str
-    ours: float  # rungs a month
-    theirs: float
-    probability: float
-    weeks_to_rung: float | None  # at these speeds, weeks until they lead by a whole rung
-
-
-@dataclass(frozen=True)
-class Strength:
-    dimension: str
-    lead: float  # the smallest lead over any competitor, in rungs
-    unique: bool  # ahead of every competitor with confidence (else: our best against the median)
-
-
-@dataclass(frozen=True)
-class ReplyGap:
-    versus: str
-    kind: str  # reply_rate or reply_latency
-    ours: float
-    theirs: float
 
 
 @dataclass(frozen=True)
@@ -159,51 +98,77 @@ class Report:
         return self.monday + timedelta(days=6)
 
 
-class ReportError(Exception):
-    """The report cannot be built for the week asked; the message says why and what to do."""
+#: A wish for quotes: (business, dimension, praise?) — ours faulting it, theirs praising it.
+QuoteKey = tuple[str, str, bool]
 
 
-def build_report(
-    db: Database,
-    week: str,
-    *,
-    tz: tzinfo,
-    sources: Sequence[SourceStatus] = (),
-    now: datetime,
-    segment: str = "all",
-) -> Report:
-    """The report of ``week`` (an analysed ISO week such as ``2026-W47``)."""
-    weeks = analysed_weeks(db, segment)
+@dataclass(frozen=True)
+class ReportInputs:
+    """The stored rows a report is built from (the composition root reads them)."""
+
+    week: str
+    weeks: Sequence[str]  # the analysed weeks of the segment, oldest first
+    positions: Sequence[PositionRow]  # this week, every dimension
+    gaps: Sequence[GapRow]  # this week
+    previous_positions: Sequence[PositionRow]  # the analysed week before, overall
+    previous_gaps: Sequence[GapRow]
+    replies: Sequence[ReplyRow]
+    changes: Sequence[SignalChangeRow]
+    floods: Mapping[str, int]
+    history: Mapping[str, Sequence[PositionRow]]  # week of history_weeks() → overall positions
+    quotes: Mapping[QuoteKey, Sequence[Quote]]  # as asked by quotes_wanted()
+    sources: Sequence[SourceStatus] = ()
+
+
+def history_weeks(weeks: Sequence[str], week: str) -> tuple[str, ...]:
+    """The weeks the chart and the quotes span: up to :data:`HISTORY_WEEKS` ending with ``week``."""
+    index = list(weeks).index(week)
+    return tuple(weeks[max(0, index - HISTORY_WEEKS + 1) : index + 1])
+
+
+def previous_week(weeks: Sequence[str], week: str) -> str | None:
+    index = list(weeks).index(week)
+    return weeks[index - 1] if index else None
+
+
+def check_week(weeks: Sequence[str], week: str) -> None:
+    """Raise :class:`ReportError` unless ``week`` was analysed."""
     if week not in weeks:
         raise ReportError(
             f"no analysis for {week}; run `ladder analyze` (analysed: "
             f"{weeks[0] + ' to ' + weeks[-1] if weeks else 'none'})"
         )
-    positions = week_positions(db, week, segment, dimension=None)
-    overall = [p for p in positions if p.dimension == "overall"]
+
+
+def quotes_wanted(positions: Sequence[PositionRow], gaps: Sequence[GapRow]) -> list[QuoteKey]:
+    """The quotes the report shows: for each priority, our reviews faulting the dimension and the
+    competitor's praising it."""
+    ours = next((p.business for p in positions if p.is_self and p.dimension == "overall"), None)
+    if ours is None:
+        return []
+    wanted: list[QuoteKey] = []
+    for priority in gaps_to_close(positions, gaps)[:PRIORITIES]:
+        wanted += [(ours, priority.dimension, False), (priority.versus, priority.dimension, True)]
+    return wanted
+
+
+def build_report(inputs: ReportInputs, *, now: datetime, tz: tzinfo) -> Report:
+    """The report of ``inputs.week`` (an analysed ISO week such as ``2026-W47``)."""
+    week = inputs.week
+    check_week(inputs.weeks, week)
+    overall = [p for p in inputs.positions if p.dimension == "overall"]
     if not any(p.is_self for p in overall):
         raise ReportError(
             f"{week} has no position for our business; check [business] in the config"
         )
-    gaps = week_gaps(db, week, segment)
-    index = weeks.index(week)
-    previous = weeks[index - 1] if index else None
-    history_weeks = tuple(weeks[max(0, index - HISTORY_WEEKS + 1) : index + 1])
-    monday = parse_week(week)
-    ids = {b.name: b.id for b in businesses(db)}
-    quotes_from, _ = week_bounds(parse_week(history_weeks[0]), tz)
-    _, quotes_to = week_bounds(monday, tz)
-
-    standings = tuple(_standing(p) for p in overall)
-    ours = next(s for s in standings if s.is_self)
-    previous_overall = week_positions(db, previous, segment) if previous else []
-    previous_gaps = week_gaps(db, previous, segment) if previous else []
-    behind_now = _behind(gaps)
-    behind_before = _behind(previous_gaps)
+    standing = week_standings(week, "all", inputs.positions, inputs.gaps, inputs.floods)
+    ours = next(s for s in standing.standings if s.is_self)
+    behind_now = behind(inputs.gaps)
+    behind_before = behind(inputs.previous_gaps)
 
     def quotes(name: str, dimension: str, positive: bool) -> tuple[str, ...]:
-        found = dimension_quotes(db, ids[name], dimension, positive, quotes_from, quotes_to)
-        return tuple(quote_of(q) for q in found)
+        found = inputs.quotes.get((name, dimension, positive), ())
+        return tuple(quote_of(q) for q in found[:QUOTES])
 
     priorities = tuple(
         replace(
@@ -211,178 +176,46 @@ def build_report(
             ours_say=quotes(ours.business, priority.dimension, False),
             they_say=quotes(priority.versus, priority.dimension, True),
         )
-        for priority in choose_priorities(positions, gaps)
+        for priority in standing.priorities[:PRIORITIES]
     )
-    changes_since, _ = week_bounds(monday, tz)
+    weeks = history_weeks(inputs.weeks, week)
     return Report(
         week=week,
-        monday=monday,
+        monday=parse_week(week),
         generated_at=now.astimezone(tz),
         business=ours.business,
-        standings=standings,
-        previous_rank=next((p.rank for p in previous_overall if p.is_self), None),
+        standings=standing.standings,
+        previous_rank=next(
+            (p.rank for p in inputs.previous_positions if p.is_self and p.dimension == "overall"),
+            None,
+        ),
         new_gaps=tuple(sorted(behind_now - behind_before)),
         closed_gaps=tuple(sorted(behind_before - behind_now)),
         priorities=priorities,
-        races=_races(gaps, standings),
-        strengths=_strengths(gaps),
-        replies=tuple(week_replies(db, week)),
-        reply_gaps=tuple(
-            ReplyGap(g.versus, g.kind, g.ours, g.theirs)
-            for g in sorted(gaps, key=lambda g: (g.kind != "reply_rate", g.versus))
-            if g.kind in ("reply_rate", "reply_latency")
-            and g.verdict == BEHIND
-            and g.ours is not None
-            and g.theirs is not None
-        ),
-        changes=tuple(signal_change_rows(db, since=changes_since)),
+        races=standing.races,
+        strengths=standing.strengths,
+        replies=tuple(inputs.replies),
+        reply_gaps=standing.reply_gaps,
+        changes=tuple(inputs.changes),
         trust=Trust(
-            not_enough=tuple(s.business for s in standings if not s.enough),
-            floods=flood_days(db, week),
-            sources=tuple(sources),
+            not_enough=tuple(s.business for s in standing.standings if not s.enough),
+            floods=dict(inputs.floods),
+            sources=tuple(inputs.sources),
             reviews_this_week={p.business: p.reviews for p in overall},
         ),
-        history_weeks=history_weeks,
-        history=_history(db, history_weeks, segment),
+        history_weeks=weeks,
+        history=_history(inputs.history, weeks),
     )
-
-
-def _standing(p: PositionRow) -> Standing:
-    return Standing(
-        business=p.business,
-        is_self=p.is_self,
-        enough=p.enough,
-        rank=p.rank,
-        score=p.score,
-        low=p.low,
-        high=p.high,
-        rung=rung_of(p.score),
-        delta=p.delta,
-        per_month=None if p.velocity is None else p.velocity * WEEKS_PER_MONTH,
-        reviews=p.n_effective,
-        shares=tuple(p.shares),
-    )
-
-
-def _behind(gaps: Sequence[GapRow]) -> set[tuple[str, str]]:
-    return {
-        (g.dimension, g.versus)
-        for g in gaps
-        if g.kind == "score" and g.verdict == BEHIND and g.versus not in ("median", "best")
-    }
-
-
-def dimension_weights(positions: Sequence[PositionRow]) -> dict[str, float]:
-    """How much each dimension separates the market's leaders (the top third by overall score,
-    at least one business) from the rest: the difference of their mean scores, at least
-    :data:`MIN_WEIGHT`."""
-    overall = sorted(
-        (p for p in positions if p.dimension == "overall" and p.enough), key=lambda p: -p.score
-    )
-    if len(overall) < 2:
-        return {}
-    leaders = {p.business_id for p in overall[: max(1, len(overall) // 3)]}
-    weights = {}
-    for dimension in {p.dimension for p in positions} - {"overall"}:
-        rows = [p for p in positions if p.dimension == dimension and p.enough]
-        top = [p.score for p in rows if p.business_id in leaders]
-        rest = [p.score for p in rows if p.business_id not in leaders]
-        if top and rest:
-            weights[dimension] = max(MIN_WEIGHT, statistics.fmean(top) - statistics.fmean(rest))
-    return weights
-
-
-def choose_priorities(
-    positions: Sequence[PositionRow], gaps: Sequence[GapRow], *, count: int = PRIORITIES
-) -> list[Priority]:
-    """The gaps most worth closing: per dimension, the competitor we trail most; ordered by the
-    size of the gap times the dimension's weight in this market (overall is not a dimension)."""
-    weights = dimension_weights(positions)
-    worst: dict[str, GapRow] = {}
-    for gap in gaps:
-        if (
-            gap.kind != "score"
-            or gap.verdict != BEHIND
-            or gap.dimension == "overall"
-            or gap.versus in ("median", "best")
-            or gap.gap is None
-        ):
-            continue
-        if gap.dimension not in worst or gap.gap < (worst[gap.dimension].gap or 0.0):
-            worst[gap.dimension] = gap
-    ordered = sorted(
-        worst.values(),
-        key=lambda g: (g.gap or 0.0) * weights.get(g.dimension, MIN_WEIGHT),
-    )
-    return [
-        Priority(
-            dimension=g.dimension,
-            versus=g.versus,
-            ours=g.ours or 0.0,
-            theirs=g.theirs or 0.0,
-            gap=g.gap or 0.0,
-            probability=g.probability or 0.0,
-            weight=weights.get(g.dimension, MIN_WEIGHT),
-            ours_say=(),
-            they_say=(),
-        )
-        for g in ordered[:count]
-    ]
-
-
-def _races(gaps: Sequence[GapRow], standings: Sequence[Standing]) -> tuple[Race, ...]:
-    scores = {s.business: s.score for s in standings if s.enough}
-    ours = next(s for s in standings if s.is_self)
-    races = []
-    for gap in gaps:
-        if gap.kind != "velocity" or gap.verdict != BEHIND or gap.versus in ("median", "best"):
-            continue
-        mine, theirs = gap.ours or 0.0, gap.theirs or 0.0
-        lead = scores.get(gap.versus, ours.score) - ours.score
-        weeks = (1 - lead) / (theirs - mine) if theirs > mine and lead < 1 else None
-        races.append(
-            Race(
-                gap.versus,
-                mine * WEEKS_PER_MONTH,
-                theirs * WEEKS_PER_MONTH,
-                gap.probability or 0.0,
-                weeks,
-            )
-        )
-    return tuple(sorted(races, key=lambda r: r.ours - r.theirs))
-
-
-def _strengths(gaps: Sequence[GapRow]) -> tuple[Strength, ...]:
-    """Dimensions where we lead every competitor with confidence; failing that, the dimension
-    where we lead the competitors' median the most (so there is always something to protect)."""
-    by_dimension: dict[str, list[GapRow]] = {}
-    for gap in gaps:
-        if gap.kind == "score" and gap.dimension != "overall":
-            by_dimension.setdefault(gap.dimension, []).append(gap)
-    unique = []
-    for dimension, rows in by_dimension.items():
-        named = [g for g in rows if g.versus not in ("median", "best")]
-        if named and all(g.verdict == AHEAD for g in named):
-            unique.append(Strength(dimension, min(g.gap or 0.0 for g in named), True))
-    if unique:
-        return tuple(sorted(unique, key=lambda s: -s.lead))
-    medians = [
-        g
-        for rows in by_dimension.values()
-        for g in rows
-        if g.versus == "median" and g.gap is not None and g.gap > 0
-    ]
-    if not medians:
-        return ()
-    best = max(medians, key=lambda g: g.gap or 0.0)
-    return (Strength(best.dimension, best.gap or 0.0, False),)
 
 
 def _history(
-    db: Database, weeks: Sequence[str], segment: str
+    positions: Mapping[str, Sequence[PositionRow]], weeks: Sequence[str]
 ) -> dict[str, tuple[float | None, ...]]:
     """Each business's overall score per week (None without enough reviews)."""
-    by_week = {week: {p.business: p for p in week_positions(db, week, segment)} for week in weeks}
+    by_week = {
+        week: {p.business: p for p in positions.get(week, ()) if p.dimension == "overall"}
+        for week in weeks
+    }
     names = list(dict.fromkeys(name for rows in by_week.values() for name in rows))
     return {
         name: tuple(
@@ -416,9 +249,3 @@ def quote_of(quote: Quote, limit: int = QUOTE_CHARS) -> str:
     if clause_end < len(text) and not snippet.endswith((".", "!", "?", "…")):
         snippet += "…"
     return snippet
-
-
-def week_of(moment: datetime, tz: tzinfo) -> str:
-    """The label of the week ``moment`` falls in (in ``tz``)."""
-    day = moment.astimezone(tz).date()
-    return week_label(day - timedelta(days=day.weekday()))

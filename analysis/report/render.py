@@ -15,12 +15,12 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from analysis.ladder import DIMENSION_NAMES, RUNG_NAMES
 from analysis.report.charts import Series, rung_chart, score_chart
 from analysis.report.i18n import Formats, translations
 from analysis.report.model import Report
 from analysis.signals import LABELS, VENDORS
-from db.queries import SignalChangeRow
+from analysis.vocabulary import DIMENSION_NAMES, RUNG_NAMES
+from db.rows import SignalChangeRow
 
 #: Units of the service signals, as the report words them (translated by the catalogue).
 UNITS = {"hours/week": "h/week", "hours": "h", "days": "days", "months": "months"}

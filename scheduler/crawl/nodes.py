@@ -13,6 +13,7 @@ artefact lands in the working tree.
 from __future__ import annotations
 
 import base64
+import importlib.util
 import json
 import os
 import shutil
@@ -29,6 +30,7 @@ from urllib.error import HTTPError, URLError
 from urllib.parse import urlencode, urljoin, urlparse
 from urllib.request import Request, urlopen
 
+from db.exceptions import NodeDown, ScrapydError
 from scheduler.config import Config
 
 #: The packages a spider needs on a node (``crawler`` imports ``db``; nothing else of ours).
@@ -46,14 +48,6 @@ setup(
     zip_safe=True,
 )
 """
-
-
-class ScrapydError(Exception):
-    """A Scrapyd node refused or failed a request; the message names the node and what to do."""
-
-
-class NodeDown(ScrapydError):
-    """The node did not answer (down, unreachable, or too slow)."""
 
 
 @dataclass(frozen=True)
@@ -165,14 +159,21 @@ def egg_version(now: datetime | None = None) -> str:
     return (now or datetime.now(UTC)).strftime("%Y%m%d%H%M%S")
 
 
+def package_folder(package: str) -> Path:
+    """Where one of our packages is installed (or checked out)."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ScrapydError(f"cannot find the {package!r} package to put in the egg")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
 def build_egg(project: str, version: str) -> bytes:
     """The egg of the Scrapy project, built in a temporary folder."""
-    root = Path(__file__).resolve().parent.parent
     with tempfile.TemporaryDirectory(prefix="ladder-egg-") as folder:
         source = Path(folder) / "src"
         for package in EGG_PACKAGES:
             shutil.copytree(
-                root / package,
+                package_folder(package),
                 source / package,
                 ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
             )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
@@ -17,14 +16,12 @@ from sqlite_utils import Database
 
 from analysis.evaluate import Row
 from analysis.signals import LABELS, current_values, label, signal_changes
-from analysis.weekly import DIMENSION_KEYS, parse_week, week_bounds
+from analysis.vocabulary import DIMENSION_KEYS
+from analysis.weeks import parse_week, week_bounds
 from crawler.health import SourceHealth
 from db import open_db
+from db.exceptions import AnalysisError
 from db.queries import (
-    BusinessSummary,
-    CrawlRun,
-    ReplyRow,
-    SourceRow,
     business_evidence,
     businesses,
     crawl_run,
@@ -33,18 +30,19 @@ from db.queries import (
     week_gaps,
     week_positions,
 )
-from scheduler.analysis import AnalysisError
-from scheduler.config import Config
-from scheduler.jobs import CrawlOutcome, CrawlTarget
-from scheduler.standings import (
+from db.rows import BusinessSummary, CrawlRun, ReplyRow, SourceRow
+from scheduler.analyze.readers import read_standings
+from scheduler.cli.ranking import (
     TEXT,
     evidence_summary,
     explain_table,
     findings,
+    rank_json,
     rank_table,
-    standings,
 )
-from scheduler.timetable import PlannedJob
+from scheduler.config import Config
+from scheduler.crawl.targets import CrawlOutcome, CrawlTarget
+from scheduler.service.timetable import PlannedJob
 
 # Sentences are soft-wrapped (never broken inside a path or a number); tables fit the terminal.
 console = Console(highlight=False, soft_wrap=True)
@@ -190,17 +188,11 @@ def evaluation_table(rows: Sequence[Row], name: str) -> Table:
 
 def show_rank(db: Database, week: str, segment: str, language: str, *, as_json: bool) -> Any:
     """The ranking of ``week`` as JSON text, or as a table followed by what it means for us."""
-    positions = week_positions(db, week, segment)
-    gaps = week_gaps(db, week, segment)
-    rows = standings(positions, gaps)
+    standings = read_standings(db, week, segment)
     if as_json:
-        return json.dumps([row.as_json(language) for row in rows], ensure_ascii=False, indent=2)
-    flood_days = db.execute(
-        "SELECT count(*) FROM weekly_flags WHERE week = ? AND kind = 'flood'", [week]
-    ).fetchone()[0]
-    lines = findings(rows, gaps, flood_days, language=language)
-    table = rank_table(rows, week=week, segment=segment, language=language)
-    return Group(table, *(escape(line) for line in lines))
+        return rank_json(standings, language)
+    lines = findings(standings, language=language)
+    return Group(rank_table(standings, language=language), *(escape(line) for line in lines))
 
 
 def show_explanation(db: Database, config: Config, business: str, week: str) -> Group:

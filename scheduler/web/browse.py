@@ -19,6 +19,7 @@ from typing import Any, TextIO
 
 from sqlite_utils import Database
 
+from db.exceptions import ServeError
 from db.views import VIEWS
 from scheduler.config import Config
 
@@ -92,10 +93,6 @@ HIDDEN = ("settings", "_sqlite_migrations")
 FTS_SHADOWS = ("config", "data", "docsize", "idx")
 
 
-class ServeError(Exception):
-    """Datasette cannot be started; the message says what to install or change."""
-
-
 def metadata(config: Config) -> dict[str, Any]:
     """Datasette metadata: titles, descriptions, column descriptions, units, FTS, queries."""
     tables: dict[str, Any] = {
@@ -160,7 +157,7 @@ def datasette_command(config: Config, metadata_path: Path, port: int) -> list[st
         "allow_download",
         "off",
         "--plugins-dir",
-        str(Path(__file__).parent / "datasette_plugins"),
+        str(Path(__file__).parent / "plugins"),
     ]
 
 

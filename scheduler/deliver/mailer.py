@@ -2,8 +2,8 @@
 
 :func:`build_message` makes a ``multipart/alternative`` message (text first, then the HTML with its
 inline PNG charts), UTF-8 throughout. :func:`send` delivers it over STARTTLS, implicit TLS or, for a
-relay on localhost, plain SMTP; it retries what may pass later and raises :class:`DeliveryError`
-worded for the user. What cannot be sent waits in the outbox (:mod:`scheduler.outbox`).
+relay on localhost, plain SMTP; it retries what may pass later and raises :class:`MailError`
+worded for the user. What cannot be sent waits in the outbox (:mod:`scheduler.deliver.outbox`).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses, make_msgid, parseaddr
 
+from db.exceptions import MailError
 from scheduler.config import SECURITY, SmtpConfig
 
 logger = logging.getLogger(__name__)
@@ -75,19 +76,6 @@ def build_message(
     return message
 
 
-class DeliveryError(Exception):
-    """Why a message could not be delivered, and what to do about it.
-
-    ``permanent`` is True when trying again will not help (a refused login or recipient, a 5xx
-    answer, a certificate that does not verify), False for what may pass later (no connection, a
-    timeout, a 4xx answer).
-    """
-
-    def __init__(self, message: str, *, permanent: bool) -> None:
-        super().__init__(message)
-        self.permanent = permanent
-
-
 def send(
     message: EmailMessage,
     smtp: SmtpConfig,
@@ -102,7 +90,7 @@ def send(
 
     A transient failure is tried ``attempts`` times in all, waiting ``backoff``, ``2*backoff``, …
     seconds between tries; a permanent one raises at once. ``timeout`` bounds each network step.
-    Never falls back to plain text; raises only :class:`DeliveryError` for delivery problems.
+    Never falls back to plain text; raises only :class:`MailError` for delivery problems.
     """
     if attempts < 1:
         raise ValueError(f"attempts must be 1 or more, not {attempts}")
@@ -113,13 +101,13 @@ def send(
     for attempt in range(1, attempts + 1):
         try:
             _send_once(message, smtp, timeout, context)
-        except DeliveryError as error:
+        except MailError as error:
             if error.permanent:
                 raise
             if attempt == attempts:
                 if attempts == 1:
                     raise
-                raise DeliveryError(f"{error} (tried {attempts} times)", permanent=False) from error
+                raise MailError(f"{error} (tried {attempts} times)", permanent=False) from error
             delay = backoff * 2 ** (attempt - 1)
             logger.warning("%s; trying again in %g s (%d of %d)", error, delay, attempt, attempts)
             sleep(delay)
@@ -137,26 +125,26 @@ def send(
 def _check(smtp: SmtpConfig) -> None:
     """Settings that cannot work, refused before connecting."""
     if smtp.security not in SECURITY:
-        raise DeliveryError(
+        raise MailError(
             f"{_SETTINGS}.security is {smtp.security!r}; use one of {', '.join(SECURITY)}",
             permanent=True,
         )
     if smtp.user and not smtp.password:
-        raise DeliveryError(
+        raise MailError(
             f"{_SETTINGS}.user is {smtp.user!r} but LADDER_SMTP_PASSWORD is not set; set it in "
             "the environment of the command, the service or the cron job (or remove user if the "
             "server needs no login)",
             permanent=True,
         )
     if smtp.user and not (smtp.user + (smtp.password or "")).isascii():
-        raise DeliveryError(
+        raise MailError(
             f"{_SETTINGS}.user or LADDER_SMTP_PASSWORD has letters outside ASCII (such as ư or "
             "đ), which an SMTP login cannot carry here; use the provider's app password or "
             "change the password",
             permanent=True,
         )
     if smtp.user and smtp.security == "none" and not _is_local(smtp.host):
-        raise DeliveryError(
+        raise MailError(
             f'{_SETTINGS}.security = "none" would send the password for {smtp.user!r} '
             f'unencrypted to {smtp.host}; use security = "starttls" (port 587) or "ssl" (port 465)',
             permanent=True,
@@ -179,7 +167,7 @@ def _send_once(
         client.ehlo_or_helo_if_needed()
         if smtp.security == "starttls":
             if not client.has_extn("starttls"):
-                raise DeliveryError(
+                raise MailError(
                     f'{server} does not offer STARTTLS, so nothing was sent; use security = "ssl" '
                     'if it expects TLS from the start (port 465), or "none" only for a relay on '
                     "this machine",
@@ -211,7 +199,7 @@ def _send_once(
         )
 
 
-def _explain(error: BaseException, smtp: SmtpConfig, timeout: float) -> DeliveryError:
+def _explain(error: BaseException, smtp: SmtpConfig, timeout: float) -> MailError:
     """The user's version of an smtplib, ssl or socket error."""
     server = f"SMTP server {smtp.host}:{smtp.port}"
     hint = _port_hint(smtp)
@@ -220,13 +208,13 @@ def _explain(error: BaseException, smtp: SmtpConfig, timeout: float) -> Delivery
     ):
         error = error.__context__  # smtplib words a reply that never came as a disconnection
     if isinstance(error, smtplib.SMTPAuthenticationError):
-        return DeliveryError(
+        return MailError(
             f"{server} refused the login for user {smtp.user!r}: {_reply(error)}; check "
             f"{_SETTINGS}.user and LADDER_SMTP_PASSWORD (some providers need an app password)",
             permanent=error.smtp_code >= 500,
         )
     if isinstance(error, smtplib.SMTPRecipientsRefused):
-        return DeliveryError(
+        return MailError(
             f"{server} refused every recipient: {_refusals(error.recipients)}; check "
             "[report].recipients",
             permanent=all(code >= 500 for code, _ in error.recipients.values()),
@@ -235,59 +223,59 @@ def _explain(error: BaseException, smtp: SmtpConfig, timeout: float) -> Delivery
         fix = "check [report].from (many servers only accept the login's own address)"
         if error.smtp_code == 530 and not smtp.user:
             fix = f"the server wants a login: set {_SETTINGS}.user and LADDER_SMTP_PASSWORD"
-        return DeliveryError(
+        return MailError(
             f"{server} refused the sender {error.sender}: {_reply(error)}; {fix}",
             permanent=error.smtp_code >= 500,
         )
     if isinstance(error, smtplib.SMTPDataError):
-        return DeliveryError(
+        return MailError(
             f"{server} refused the message: {_reply(error)}", permanent=error.smtp_code >= 500
         )
     if isinstance(error, smtplib.SMTPNotSupportedError) and "AUTH" in str(error):
-        return DeliveryError(
+        return MailError(
             f"{server} does not offer a login; remove {_SETTINGS}.user if it needs none, or use "
             'security = "starttls" or "ssl" (servers offer a login only over TLS)',
             permanent=True,
         )
     if isinstance(error, smtplib.SMTPServerDisconnected):
-        return DeliveryError(f"{server} closed the connection ({error}){hint}", permanent=False)
+        return MailError(f"{server} closed the connection ({error}){hint}", permanent=False)
     if isinstance(error, smtplib.SMTPResponseException):
-        return DeliveryError(f"{server} answered {_reply(error)}", permanent=error.smtp_code >= 500)
+        return MailError(f"{server} answered {_reply(error)}", permanent=error.smtp_code >= 500)
     if isinstance(error, smtplib.SMTPException):
-        return DeliveryError(f"{server}: {error}; check {_SETTINGS}", permanent=True)
+        return MailError(f"{server}: {error}; check {_SETTINGS}", permanent=True)
     if isinstance(error, ssl.SSLCertVerificationError):
-        return DeliveryError(
+        return MailError(
             f"the certificate of {server} could not be verified ({error.verify_message}); "
             f"write {_SETTINGS}.host as the name on the server's certificate (an IP address or "
             "alias usually fails), and check this machine's clock and CA certificates",
             permanent=True,
         )
     if isinstance(error, ssl.SSLError):
-        return DeliveryError(
+        return MailError(
             f"TLS with {server} failed ({error.reason or error}){hint}", permanent=True
         )
     if isinstance(error, TimeoutError):
-        return DeliveryError(f"{server} did not answer within {timeout:g} s{hint}", permanent=False)
+        return MailError(f"{server} did not answer within {timeout:g} s{hint}", permanent=False)
     if isinstance(error, ConnectionRefusedError):
-        return DeliveryError(
+        return MailError(
             f"nothing accepts connections at {server} (connection refused); check "
             f"{_SETTINGS}.host and port, and that the server is running",
             permanent=False,
         )
     if isinstance(error, socket.gaierror):
-        return DeliveryError(
+        return MailError(
             f"the name {smtp.host!r} cannot be looked up ({error.strerror}); check "
             f"{_SETTINGS}.host and this machine's network",
             permanent=False,
         )
     if isinstance(error, UnicodeError):
-        return DeliveryError(
+        return MailError(
             f"{server}: an address has characters SMTP cannot carry here ({error}); check "
             "[report].from and [report].recipients",
             permanent=True,
         )
     assert isinstance(error, OSError)
-    return DeliveryError(
+    return MailError(
         f"cannot reach {server} ({error.strerror or error}); check {_SETTINGS}.host and port "
         "and this machine's network",
         permanent=False,

@@ -8,10 +8,7 @@ numeric weekday 0 as Monday and rejects 7; here numeric weekdays are translated 
 
 from __future__ import annotations
 
-import hashlib
-import re
 import shlex
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
@@ -94,19 +91,6 @@ class PlannedJob:
         trigger = cron_trigger(self.expression, tz, jitter=jitter)
         moment: datetime | None = trigger.get_next_fire_time(None, now)
         return moment
-
-
-def slug(text: str) -> str:
-    """``"Phố Xưa Bistro"`` → ``"pho-xua-bistro"``, for ids and file names."""
-    folded = unicodedata.normalize("NFKD", text.lower().replace("đ", "d"))
-    ascii_text = folded.encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")[:40] or "business"
-
-
-def job_slug(business: str, kind: str, url: str) -> str:
-    """A stable, readable job id part for a business's (or one source's) crawls."""
-    digest = hashlib.blake2b(f"{business}\x1f{kind}\x1f{url}".encode(), digest_size=4).hexdigest()
-    return f"{slug(business)}-{kind}-{digest}"
 
 
 def crontab_lines(jobs: list[PlannedJob], ladder: list[str], config: str, tz: str) -> list[str]:

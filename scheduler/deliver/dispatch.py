@@ -16,14 +16,19 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from analysis.report.model import Report, ReportError, SourceStatus, build_report
+from analysis.report.model import Report, build_report
 from analysis.report.render import RenderedReport, render_report
+from db.exceptions import AnalysisError
 from db.queries import delivered_reports
 from db.store import mark_report_sent, record_report
-from scheduler.analysis import AnalysisError, choose_week, source_states
+from scheduler.analyze.readers import (
+    choose_week,
+    read_report_inputs,
+    source_statuses,
+)
 from scheduler.config import Config
-from scheduler.mail import InlineImage, build_message
-from scheduler.outbox import DeliveryOutcome, FlushResult, Outbox, deliver, write_atomic
+from scheduler.deliver.mailer import InlineImage, build_message
+from scheduler.deliver.outbox import DeliveryOutcome, FlushResult, Outbox, deliver, write_atomic
 
 FILES = ("report.html", "report.txt", "report.eml")
 
@@ -67,20 +72,6 @@ def sender(config: Config) -> str:
     return user if user and "@" in user else "service-ladder@localhost"
 
 
-def source_statuses(db: Database, config: Config, now: datetime) -> list[SourceStatus]:
-    return [
-        SourceStatus(
-            business=source.business,
-            kind=source.kind,
-            url=source.url,
-            state=health.state,
-            reason=health.reason,
-            last_success=health.last_success,
-        )
-        for source, health in source_states(db, config, now)
-    ]
-
-
 def write_report(
     db: Database,
     config: Config,
@@ -95,16 +86,10 @@ def write_report(
     the exact message that would be sent, to ``folder``."""
     label = choose_week(db, week, "all")
     language = language or config.report.language
-    try:
-        report = build_report(
-            db,
-            label,
-            tz=config.timezone,
-            sources=source_statuses(db, config, now),
-            now=now,
-        )
-    except ReportError as error:
-        raise AnalysisError(str(error)) from None
+    inputs = read_report_inputs(
+        db, label, tz=config.timezone, sources=source_statuses(db, config, now)
+    )
+    report = build_report(inputs, now=now, tz=config.timezone)
     rendered = render_report(report, language)
     message = build_message(
         subject=rendered.subject,

@@ -24,8 +24,9 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
+from db.exceptions import MailError
 from scheduler.config import SmtpConfig
-from scheduler.mail import DeliveryError, recipients_of, send
+from scheduler.deliver.mailer import recipients_of, send
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +110,7 @@ class Outbox:
                     continue
                 try:
                     send(_read(item.path), smtp, **send_kwargs)
-                except DeliveryError as error:
+                except MailError as error:
                     result.failed.append((self._failed(item, str(error)), str(error)))
                     continue
                 result.sent.append(self._move(item, self.sent_folder, "sent_at"))
@@ -178,11 +179,11 @@ def deliver(
     """:func:`send`, keeping the message in ``outbox`` when it cannot be delivered."""
     try:
         send(message, smtp, **send_kwargs)
-    except DeliveryError as error:
+    except MailError as error:
         try:
             kept = outbox.add(message, error=str(error))
         except OSError as problem:
-            raise DeliveryError(
+            raise MailError(
                 f"{error}; and it could not be kept in {outbox.folder} ({problem}): check that "
                 "the folder is writable and the disk not full",
                 permanent=error.permanent,

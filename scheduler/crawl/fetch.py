@@ -9,16 +9,13 @@ import urllib.robotparser
 from pathlib import Path
 from urllib.parse import urljoin, urlparse
 
+from db.exceptions import FetchError
 from scheduler import __version__
 from scheduler.config import Config
-from scheduler.jobs import PROJECT_URL, user_agent
+from scheduler.crawl.targets import PROJECT_URL, user_agent
 
 #: The largest page ``ladder extract`` reads, as in a crawl's default ``max_page_bytes``.
 MAX_BYTES = 10 * 1024 * 1024
-
-
-class FetchError(Exception):
-    """The page could not be read; the message says why."""
 
 
 def read_page(page: str, config: Config | None, *, timeout: float = 30.0) -> tuple[bytes, str]:

@@ -33,7 +33,8 @@ from apscheduler.schedulers.base import STATE_STOPPED
 from apscheduler.triggers.cron import CronTrigger
 
 from scheduler.config import Config
-from scheduler.timetable import PlannedJob, cron_trigger, job_slug
+from scheduler.service.timetable import PlannedJob, cron_trigger
+from scheduler.slugs import job_slug
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ def planned_jobs(config: Config, *, send: bool = False) -> list[PlannedJob]:
                     id=f"crawl:{job_slug(business.name, 'all', '')}",
                     description=f"crawl {business.name}",
                     expression=config.schedule.crawl,
-                    function="scheduler.jobs:scheduled_crawl",
+                    function="scheduler.service.jobs:scheduled_crawl",
                     args=(path, business.name, None, None, False),
                     command=("crawl", business.name),
                 )
@@ -66,7 +67,7 @@ def planned_jobs(config: Config, *, send: bool = False) -> list[PlannedJob]:
                     id=f"crawl:{job_slug(business.name, source.kind, source.url)}",
                     description=f"crawl {business.name} · {source.kind}",
                     expression=str(source.options["schedule"]),
-                    function="scheduler.jobs:scheduled_crawl",
+                    function="scheduler.service.jobs:scheduled_crawl",
                     args=(path, business.name, source.kind, source.url, False),
                     command=("crawl", business.name, "--source", source.kind),
                 )
@@ -77,7 +78,7 @@ def planned_jobs(config: Config, *, send: bool = False) -> list[PlannedJob]:
                 id="full-crawl",
                 description="read every page of every source",
                 expression=config.schedule.full_crawl,
-                function="scheduler.jobs:scheduled_crawl",
+                function="scheduler.service.jobs:scheduled_crawl",
                 args=(path, None, None, None, True),
                 command=("crawl", "--full"),
             )
@@ -87,7 +88,7 @@ def planned_jobs(config: Config, *, send: bool = False) -> list[PlannedJob]:
             id="weekly",
             description="weekly analysis" + (" and report" if send else ""),
             expression=config.schedule.report,
-            function="scheduler.jobs:scheduled_weekly",
+            function="scheduler.service.jobs:scheduled_weekly",
             args=(path, send),
             command=("analyze",),
         )

@@ -30,22 +30,24 @@ from typing import Any
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
-from crawler.feed import MAX_SETTLED, FeedError, encode_settled, read_items, read_result
+from crawler.feed import MAX_SETTLED, encode_settled, read_items, read_result
 from crawler.ingest import ingest_feed
 from crawler.normalize import SourceContext
 from crawler.sources import with_defaults
 from db import open_db
+from db.exceptions import FeedError, NodeDown, ScrapydError
 from db.queries import crawl_run
+from db.rows import utc_iso
 from db.store import (
     author_salt,
     newest_settled_keys,
     record_remote_job,
     start_crawl_run,
     update_crawl_run,
-    utc_iso,
 )
 from scheduler.config import Config
-from scheduler.jobs import (
+from scheduler.crawl.nodes import Node, cluster_nodes
+from scheduler.crawl.targets import (
     CrawlOutcome,
     CrawlTarget,
     crawl_log_path,
@@ -53,8 +55,7 @@ from scheduler.jobs import (
     source_lock,
     spider_options,
 )
-from scheduler.scrapyd import Node, NodeDown, ScrapydError, cluster_nodes
-from scheduler.timetable import slug
+from scheduler.slugs import slug
 
 logger = logging.getLogger(__name__)
 

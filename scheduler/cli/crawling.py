@@ -1,0 +1,244 @@
+"""Commands that read the sites: ``crawl``, ``deploy``, ``extract``, ``import``, ``status``, ``signals``."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import click
+
+from crawler.health import BROKEN
+from crawler.sources import SOURCE_KINDS, source_options
+from db import open_db
+from scheduler.analyze.readers import source_states
+from scheduler.cli.app import EXIT_UNHEALTHY, cli, load, load_optional
+from scheduler.crawl.engine import crawl_sources
+from scheduler.crawl.fetch import read_page
+from scheduler.crawl.targets import select_targets
+
+
+@cli.command()
+@click.argument("businesses", nargs=-1)
+@click.option("--source", "kind", type=click.Choice(sorted(SOURCE_KINDS)), help="Only this kind.")
+@click.option(
+    "--full", is_flag=True, help="Read every page, not only up to the first page of known reviews."
+)
+@click.pass_context
+def crawl(ctx: click.Context, businesses: tuple[str, ...], kind: str | None, full: bool) -> None:
+    """Crawl every source (or those of BUSINESSES), one process per source.
+
+    Crawls are incremental: each source is read newest first until a page holds no new review.
+    Run with --full now and then (weekly, say) to pick up edited reviews and late owner replies.
+    Exits 3 when any source failed or read nothing: the table says why.
+
+    \b
+    Example:
+      ladder crawl
+      ladder crawl "Highlands Corner" --source schemaorg --full
+    """
+    from scheduler.cli.tables import CrawlProgress, print_crawl
+
+    config = load(ctx)
+    targets = select_targets(config, businesses, kind)
+    progress = CrawlProgress(config)
+    with progress.shown():
+        outcomes = crawl_sources(config, targets, on_start=progress.started, full=full)
+    print_crawl(outcomes)
+    for outcome in outcomes:
+        if outcome.retried:
+            click.echo(f"{outcome.target.label}: retried on another node ({outcome.retried})")
+    if not all(outcome.ok for outcome in outcomes):
+        ctx.exit(EXIT_UNHEALTHY)
+
+
+@cli.command()
+@click.option("--version", "version", help="The version to upload (default: the time, UTC).")
+@click.pass_context
+def deploy(ctx: click.Context, version: str | None) -> None:
+    """Package the Scrapy project and upload it to every Scrapyd node.
+
+    Builds the egg in a temporary folder and posts it to each node of [crawl].scrapyd_nodes
+    (addversion.json). Run it after every upgrade. Credentials, if the nodes ask for them, come
+    from LADDER_SCRAPYD_USERNAME and LADDER_SCRAPYD_PASSWORD. Exits 1 when a node refused it.
+
+    \b
+    Example:
+      ladder deploy
+    """
+    from scheduler.crawl.nodes import deploy as deploy_project
+
+    config = load(ctx)
+    if not config.crawl.scrapyd_nodes:
+        raise click.ClickException(
+            f"{config.path}: no Scrapyd nodes; add [crawl].scrapyd_nodes (docs/scaling.md)"
+        )
+    results = deploy_project(config, version=version)
+    for result in results:
+        click.echo(f"{result.node}: {'ok' if result.ok else 'FAILED'}: {result.message}")
+    if not all(result.ok for result in results):
+        ctx.exit(1)
+
+
+@cli.command()
+@click.option(
+    "--source",
+    "kind",
+    type=click.Choice(sorted(SOURCE_KINDS)),
+    required=True,
+    help="The source kind whose extractor reads the page.",
+)
+@click.option("--option", "options", multiple=True, metavar="NAME=VALUE", help="A source option.")
+@click.argument("page")
+@click.pass_context
+def extract(ctx: click.Context, kind: str, options: tuple[str, ...], page: str) -> None:
+    """Show what a source kind reads on one saved page or URL, as JSON lines.
+
+    One object per item: "review" (normalised as it would be stored), "dropped" (with the reason),
+    "aggregate", "next" (the next page) and "problem". Nothing is stored.
+
+    \b
+    Example:
+      ladder extract --source schemaorg saved-page.html
+      ladder extract --source schemaorg --option next=a.pager-next https://example.com/reviews
+    """
+    from crawler.preview import preview_page
+
+    parsed = _parse_options(kind, options)
+    config = load_optional(ctx)
+    tz = ZoneInfo(config.schedule.timezone) if config else UTC
+    body, url = read_page(page, config)
+    for item in preview_page(kind, body, url, parsed, now=datetime.now(UTC), tz=tz):
+        click.echo(json.dumps(item, ensure_ascii=False))
+
+
+def _parse_options(kind: str, pairs: tuple[str, ...]) -> dict[str, Any]:
+    known = source_options(kind)
+    options: dict[str, Any] = {}
+    for pair in pairs:
+        name, _, text = pair.partition("=")
+        if name not in known or not _:
+            raise click.BadParameter(
+                f"{pair!r}: write NAME=VALUE with NAME one of {', '.join(known)}",
+                param_hint="--option",
+            )
+        kind_of = known[name].type
+        try:
+            options[name] = (
+                text.lower() in ("1", "true", "yes") if kind_of is bool else kind_of(text)
+            )
+        except ValueError:
+            raise click.BadParameter(
+                f"{pair!r}: not a {kind_of.__name__}", param_hint="--option"
+            ) from None
+    return options
+
+
+@cli.command()
+@click.pass_context
+def status(ctx: click.Context) -> None:
+    """Show every source's health: ok, stale, degraded or broken, with its last success, its last
+    crawl's figures and the reason. Exits 3 when any source is broken.
+
+    \b
+    Example:
+      ladder status || echo "a source needs attention"
+    """
+    from scheduler.cli.tables import console, status_table
+
+    config = load(ctx)
+    with contextlib.closing(open_db(config.database)) as db:
+        rows = source_states(db, config, datetime.now(UTC))
+    console.print(status_table(rows))
+    if any(health.state == BROKEN for _, health in rows):
+        ctx.exit(EXIT_UNHEALTHY)
+
+
+@cli.command()
+@click.argument("business", required=False)
+@click.pass_context
+def signals(ctx: click.Context, business: str | None) -> None:
+    """Show the service signals of every business's site side by side (channels, live chat,
+    hours, return window, promises), and what changed since each site's previous crawl.
+
+    \b
+    Example:
+      ladder crawl --source signals && ladder signals
+      ladder signals "Highlands Corner"
+    """
+    from scheduler.cli.tables import console, show_signals
+
+    config = load(ctx)
+    with contextlib.closing(open_db(config.database)) as db:
+        console.print(show_signals(db, business))
+
+
+@cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--business", required=True, help="The business the reviews are about.")
+@click.option(
+    "--source", "label", required=True, help='A name for where they came from, e.g. "google".'
+)
+@click.option(
+    "--map",
+    "mappings",
+    multiple=True,
+    metavar="FIELD=COLUMN",
+    help="Which column holds a field (text, rating, title, date, author, reply, reply_date, id, lang).",
+)
+@click.option("--scale", type=float, default=5.0, show_default=True, help="The best rating.")
+@click.option("--month-first", is_flag=True, help="Read 03/05/2024 as March 5 (American files).")
+@click.pass_context
+def import_command(
+    ctx: click.Context,
+    file: Path,
+    business: str,
+    label: str,
+    mappings: tuple[str, ...],
+    scale: float,
+    month_first: bool,
+) -> None:
+    """Import reviews exported elsewhere: CSV, JSON lines, a JSON list, or a Google Business
+    Profile export. Validated, deduplicated and stored like crawled reviews; rerunning adds nothing.
+
+    Columns are recognised by name (text, comment, rating, stars, date, created_at, reply …, also
+    in Vietnamese); name the others with --map.
+
+    \b
+    Example:
+      ladder import reviews.csv --business "Cà Phê Mộc" --source google
+      ladder import export.jsonl --business "Mộc" --source zalo --map text=noi_dung --map date=ngay
+    """
+    from crawler.importer import import_reviews
+
+    config = load(ctx)
+    if business not in {b.name for b in config.businesses}:
+        raise click.BadParameter(
+            f"{business!r} is not a business in {config.path}", param_hint="--business"
+        )
+    mapping = dict(_pairs(mappings, "--map"))
+    with contextlib.closing(open_db(config.database)) as db:
+        result = import_reviews(
+            db, file, business=business, label=label, mapping=mapping, scale=scale,
+            salt=os.environ.get("LADDER_SALT"), tz=config.timezone, day_first=not month_first,
+        )  # fmt: skip
+    dropped = sum(result.dropped.values())
+    click.echo(
+        f"Read {result.rows} rows ({', '.join(f'{k}={v}' for k, v in result.columns.items())}): "
+        f"{result.new} new, {result.changed} changed, {result.unchanged} already stored, "
+        f"{dropped} dropped{' ' + str(dict(result.dropped)) if dropped else ''}."
+    )
+
+
+def _pairs(values: tuple[str, ...], option: str) -> list[tuple[str, str]]:
+    pairs = []
+    for value in values:
+        name, equals, column = value.partition("=")
+        if not equals or not name or not column:
+            raise click.BadParameter(f"{value!r}: write FIELD=COLUMN", param_hint=option)
+        pairs.append((name.strip(), column.strip()))
+    return pairs

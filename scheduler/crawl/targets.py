@@ -1,0 +1,147 @@
+"""What a crawl is asked to do, whichever engine runs it: the sources chosen from the config
+(:class:`CrawlTarget`), what became of each (:class:`CrawlOutcome`), and what every engine gives a
+source's crawl alike (its Scrapy settings, spider options, log file and lock).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from db import open_db
+from db.exceptions import CrawlError
+from db.rows import CrawlRun
+from db.store import (
+    sync_business,
+    sync_source,
+)
+from scheduler import __version__
+from scheduler.config import BusinessConfig, Config, SourceConfig
+from scheduler.slugs import slug
+
+PROJECT_URL = "https://github.com/service-ladder/service-ladder"
+
+
+#: Options that are crawl settings rather than spider arguments.
+_SETTING_OPTIONS = frozenset({"delay", "schedule", "ignore_robots"})
+
+
+@dataclass(frozen=True)
+class CrawlTarget:
+    business: BusinessConfig
+    source: SourceConfig
+
+    @property
+    def label(self) -> str:
+        return f"{self.business.name} · {self.source.kind}"
+
+
+@dataclass(frozen=True)
+class CrawlOutcome:
+    target: CrawlTarget
+    run: CrawlRun | None
+    skipped: str | None = None
+    #: Scrapyd engine: why the first attempt was given up and the crawl run again elsewhere.
+    retried: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.run is not None and bool(self.run.ok)
+
+
+def select_targets(
+    config: Config, businesses: Sequence[str] = (), kind: str | None = None
+) -> list[CrawlTarget]:
+    """The sources to crawl: all, or those of the named businesses and/or one kind."""
+    names = {b.name for b in config.businesses}
+    for name in businesses:
+        if name not in names:
+            raise CrawlError(
+                f"no business named {name!r} in {config.path}; known: {', '.join(sorted(names))}"
+            )
+    targets = [
+        CrawlTarget(business, source)
+        for business in config.businesses
+        if not businesses or business.name in businesses
+        for source in business.sources
+        if kind is None or source.kind == kind
+    ]
+    if not targets:
+        raise CrawlError(f"no sources to crawl: add [[business.sources]] to {config.path}")
+    return targets
+
+
+def user_agent(config: Config) -> str:
+    return f"ServiceLadder/{__version__} (+{PROJECT_URL}; {config.crawl.contact})"
+
+
+def spider_options(target: CrawlTarget) -> dict[str, Any]:
+    """The source's options that are spider arguments (the rest are crawl settings)."""
+    return {k: v for k, v in target.source.options.items() if k not in _SETTING_OPTIONS}
+
+
+def crawl_settings(config: Config, target: CrawlTarget) -> dict[str, Any]:
+    """The Scrapy settings of one source's crawl, local or on a Scrapyd node: politeness, the
+    User-Agent with the contact, retries, limits and the time zone (not the database)."""
+    crawl, source = config.crawl, target.source
+    delay = float(source.options.get("delay", crawl.delay))
+    return {
+        "LADDER_TIMEZONE": config.schedule.timezone,
+        "LADDER_MAX_PAGES": crawl.max_pages,
+        "USER_AGENT": user_agent(config),
+        "ROBOTSTXT_OBEY": int(not source.options.get("ignore_robots", False)),
+        "DOWNLOAD_DELAY": delay,
+        "AUTOTHROTTLE_ENABLED": int(crawl.autothrottle),
+        "AUTOTHROTTLE_START_DELAY": delay,
+        "AUTOTHROTTLE_MAX_DELAY": max(crawl.max_delay, delay),
+        "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrency_per_site,
+        "RETRY_TIMES": crawl.retries,
+        "RETRY_BACKOFF_BASE": crawl.backoff,
+        "DOWNLOAD_TIMEOUT": crawl.timeout,
+        "DOWNLOAD_MAXSIZE": crawl.max_page_bytes,
+    }
+
+
+def crawl_log_path(config: Config, target: CrawlTarget, started: datetime) -> Path:
+    """A new log file in ``logs/`` beside the database for one crawl of ``target``; the random
+    suffix keeps apart two sources of one business and kind started in the same second."""
+    logs = config.database.parent / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    name = f"{started:%Y%m%dT%H%M%S}-{slug(target.business.name)}-{target.source.kind}"
+    return logs / f"{name}-{uuid.uuid4().hex[:6]}.log"
+
+
+def sync_config(config: Config) -> dict[tuple[str, str, str], int]:
+    """Put the config's businesses and sources in the database; source ids by (name, kind, url)."""
+    ids = {}
+    with contextlib.closing(open_db(config.database)) as db:
+        for business in config.businesses:
+            business_id = sync_business(db, business.name, is_self=business.is_self)
+            for source in business.sources:
+                ids[business.name, source.kind, source.url] = sync_source(
+                    db, business_id, source.kind, source.url
+                )
+    return ids
+
+
+@contextlib.contextmanager
+def source_lock(config: Config, source_id: int) -> Iterator[bool]:
+    """Hold the source's lock file; yields False (without waiting) when another crawl holds it."""
+    folder = config.database.parent / "locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / f"source-{source_id}.lock").open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
