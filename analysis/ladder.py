@@ -37,7 +37,7 @@ from analysis.lexicon import (
     load_lexicon,
 )
 from analysis.replies import signatures, to_blobs
-from analysis.text import Token, detect_language, fingerprint, tokenize
+from analysis.tokens import Token, detect_language, fingerprint, tokenize
 from db.rows import ReviewText
 
 #: Bump when the rules below or the reply signatures (:mod:`analysis.replies`) change; the lexicon

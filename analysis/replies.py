@@ -22,7 +22,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-from analysis.text import word_keys
+from analysis.tokens import word_keys
 
 #: Shingles of this many words.
 SHINGLE = 3

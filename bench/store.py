@@ -38,7 +38,7 @@ from pathlib import Path
 from db import open_db
 from db.store import REVIEW_FIELDS, ReviewWriter, content_hash, sync_business, sync_source
 from crawler.normalize import author_hash
-from crawler.extract.text import clean_text
+from crawler.extract.cleaning import clean_text
 from crawler.pipelines import BATCH_ROWS
 from scheduler.demo.world import build_world
 

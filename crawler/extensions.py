@@ -14,7 +14,7 @@ from scrapy.crawler import Crawler
 from twisted.internet.task import LoopingCall
 
 from crawler.feed import result_line
-from crawler.spider import ReviewSpider, SourceSpider
+from crawler.source_spider import ReviewSpider, SourceSpider
 from crawler.spiders.signals import SignalsSpider
 from db.rows import utc_iso
 from db.store import start_crawl_run, update_crawl_run

@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 
+from crawler.extract.cleaning import clean_text, encodable, guess_language
 from crawler.extract.dates import parse_date
-from crawler.extract.text import clean_text, encodable, guess_language
 from crawler.items import Aggregate, RawAggregate, RawReview, Review
 from db.exceptions import Dropped
 from db.rows import utc_iso

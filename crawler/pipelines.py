@@ -15,7 +15,7 @@ from scrapy.crawler import Crawler
 
 from crawler.items import RawAggregate, ReviewPage, SignalPage
 from crawler.normalize import SourceContext, normalize_aggregate, normalize_page
-from crawler.spider import ReviewSpider, SourceSpider
+from crawler.source_spider import ReviewSpider, SourceSpider
 from crawler.spiders.signals import SignalsSpider
 from db.store import ReviewWriter, record_aggregate, record_signals
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.text import detect_language, fingerprint, fold, tokenize, word_keys
+from analysis.tokens import detect_language, fingerprint, fold, tokenize, word_keys
 
 
 @pytest.mark.parametrize(

@@ -104,7 +104,7 @@ def test_a_crawl_process_does_not_import_numpy(
         for line in Path(str(run.log_path)).read_text(encoding="utf-8").splitlines()
         if line.startswith("import time:")
     }
-    assert {"sqlite_utils", "crawler.spider"} <= imported
+    assert {"sqlite_utils", "crawler.source_spider"} <= imported
     assert not any(name.split(".")[0] in ("numpy", "pandas") for name in imported)
 
 

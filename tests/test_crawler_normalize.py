@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from crawler.extract.cleaning import clean_text, guess_language
 from crawler.extract.dates import parse_date
-from crawler.extract.text import clean_text, guess_language
 from crawler.items import RawReview
 from crawler.normalize import (
     DROP_REASONS,

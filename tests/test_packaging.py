@@ -9,8 +9,8 @@ from pathlib import Path
 
 import crawler.spiders
 from crawler.extract import EXTRACTORS
+from crawler.source_spider import ReviewSpider, SourceSpider
 from crawler.sources import SIGNAL_KINDS, SOURCE_KINDS
-from crawler.spider import ReviewSpider, SourceSpider
 
 PACKAGES = ("crawler", "scheduler", "analysis", "db")
 

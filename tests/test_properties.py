@@ -44,11 +44,11 @@ from hypothesis.configuration import set_hypothesis_home_dir
 
 from analysis import replies
 from analysis.ladder import classify
-from analysis.text import detect_language, fingerprint, fold, tokenize
+from analysis.tokens import detect_language, fingerprint, fold, tokenize
 from crawler.extract import css, foody, schemaorg, tiki, trustpilot
+from crawler.extract.cleaning import clean_text, guess_language
 from crawler.extract.dates import parse_date
 from crawler.extract.signals import Signal, extract_signals, links_to_follow
-from crawler.extract.text import clean_text, guess_language
 from crawler.items import ExtractedPage, RawAggregate, RawReview
 from crawler.normalize import (
     DROP_REASONS,

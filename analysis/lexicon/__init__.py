@@ -16,7 +16,7 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
-from analysis.text import Token, phrase_keys
+from analysis.tokens import Token, phrase_keys
 
 LANGUAGES = ("vi", "en")
 

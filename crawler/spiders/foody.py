@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from crawler.spider import ReviewSpider
+from crawler.source_spider import ReviewSpider
 
 
 class FoodySpider(ReviewSpider):

@@ -10,7 +10,7 @@ from twisted.python.failure import Failure
 
 from crawler.feed import signal_item
 from crawler.items import SignalPage
-from crawler.spider import DEFAULT_SIGNAL_PAGES, SourceSpider
+from crawler.source_spider import DEFAULT_SIGNAL_PAGES, SourceSpider
 
 #: Statuses that say a linked page is not there: the site's answer, not a failed fetch.
 ABSENT = frozenset({404, 410})
