@@ -1,22 +1,37 @@
 """The demo world: deterministic, well-formed, and carrying the scenario the analysis must find.
 
 The scenario checks read only what a crawler would see (stars, dates, text, owner replies) and
-use their own cue lists, not the generator's phrase banks.
+use their own cue lists, not the generator's phrase banks. The last section checks the data files
+the generator reads (phrase banks, businesses) and the errors a broken one raises.
 """
 
 from __future__ import annotations
 
 import re
+import shutil
 import statistics
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import fields
 from datetime import UTC, datetime, timedelta, timezone
-from itertools import combinations
+from importlib.resources import files
+from itertools import chain, combinations, product
+from pathlib import Path
+from string import Formatter
 
 import pytest
 
-from scheduler.demo.world import DemoBusiness, DemoReview, build_world
+from scheduler.demo.world import (
+    DemoBusiness,
+    DemoReview,
+    Phrases,
+    build_world,
+    load_phrases,
+    load_profiles,
+    read_phrases,
+    read_profiles,
+)
 
 NOW = datetime(2025, 11, 19, 10, 30, tzinfo=UTC)  # a Wednesday
 ANCHOR = datetime(2025, 11, 17, tzinfo=UTC)  # Monday 00:00 UTC of NOW's ISO week
@@ -391,3 +406,142 @@ def test_near_duplicates_are_rare(world: tuple[DemoBusiness, ...]) -> None:
         sets = [s for s in (shingles(r.body) for r in b.reviews) if len(s) >= 6]
         close = sum(1 for x, y in combinations(sets, 2) if len(x & y) >= 0.7 * len(x | y))
         assert close <= 3, f"{b.slug}: {close} near-duplicate pairs"
+
+
+# --- the data files ----------------------------------------------------------------------------
+
+LANGS = ("vi", "en")
+MOODS = (1, 0, -1)
+RUNGS = range(1, 7)
+DIMS = ("tangibles", "reliability", "responsiveness", "assurance", "empathy")
+SLOTS = {"dish", "drink", "a_drink", "group", "n", "k", "price"}
+
+
+def test_every_phrase_bank_the_generator_uses_is_there_and_full() -> None:
+    phrases = load_phrases()
+    keyed: dict[str, tuple[object, ...]] = {}
+    for names, keys in [
+        ("groups openings long_asides fillers sarcasm sarcasm_titles", LANGS),
+        ("reply_greetings reply_signoffs", LANGS),
+        ("food reply_thanks reply_generic", product(LANGS, MOODS)),
+        ("intents titles_by_rung", product(LANGS, RUNGS)),
+        ("reply_voice", product(LANGS, (True, False))),
+        ("remarks titles_by_remark reply_remark_lines", product(LANGS, DIMS, (True, False))),
+        ("emoji", MOODS),
+    ]:
+        keyed |= dict.fromkeys(names.split(), tuple(keys))
+    for name, keys in keyed.items():
+        bank = getattr(phrases, name)
+        assert set(bank) == set(keys), name
+        assert all(bank[key] and all(p.strip() for p in bank[key]) for key in keys), name
+    some_rungs = ("stories", "short")  # only the rungs that have them
+    for name in some_rungs:
+        bank = getattr(phrases, name)
+        assert bank, name
+        assert set(bank) <= set(product(LANGS, RUNGS)), name
+        assert all(bank.values()), name
+    names = ("vi_family", "vi_middle", "vi_given", "vi_double", "en_given")
+    assert all(getattr(phrases, name) for name in names)
+    assert phrases.teencode
+    assert all(pattern.pattern and replacements for pattern, replacements in phrases.teencode)
+    checked = {*keyed, *some_rungs, *names, "teencode"}
+    assert checked == {spec.name for spec in fields(Phrases)}, "a new bank needs checking here"
+
+
+def test_phrases_use_only_the_slots_their_bank_fills() -> None:
+    """A misspelt slot ("{dsh}") would raise only when its phrase is drawn, weeks later."""
+    filled = {"openings", "food", "long_asides", "fillers", "sarcasm", "remarks", "reply_voice"}
+    filled |= {"intents", "stories"}
+    with_business = {"reply_greetings", "reply_thanks", "reply_signoffs"}
+    phrases = load_phrases()
+    for spec in fields(Phrases):
+        if spec.name == "teencode":
+            continue
+        bank = getattr(phrases, spec.name)
+        allowed = SLOTS if spec.name in filled else {"biz"} if spec.name in with_business else set()
+        banks = bank.values() if isinstance(bank, Mapping) else [bank]
+        for phrase in chain.from_iterable(banks):
+            slots = {name for _, name, _, _ in Formatter().parse(phrase) if name is not None}
+            assert slots <= allowed, (spec.name, phrase)
+
+
+def copy_of(name: str, tmp_path: Path) -> Path:
+    """A copy of the bundled data file or folder ``name`` (beside world.py), to edit."""
+    source, copy = Path(str(files("scheduler.demo") / name)), tmp_path / name
+    if source.is_dir():
+        shutil.copytree(source, copy)
+    else:
+        shutil.copyfile(source, copy)
+    return copy
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "error"),
+    [
+        ("en.toml", "[intents]", "[intent]", r"en\.toml: intents is missing"),
+        (
+            "vi.toml",
+            "[food]\npositive",
+            "[food]\npostive",
+            r"vi\.toml: food\.postive is not one of",
+        ),
+        ("vi.toml", "\n[remarks.empathy]\npositive", "\n[remarks.empathy]\nx", "empathy.x is not"),
+        (
+            "vi.toml",
+            "[stories]\n",
+            "[stories]\n[elsewhere]\n",
+            r"vi\.toml: stories must be a table",
+        ),
+        ("common.toml", '["🙂", "😐", "🤔"]', "[]", r"common\.toml: emoji\.neutral is empty"),
+        (
+            "en.toml",
+            "\n[titles]\nsarcasm = [",
+            "\n[titles]\nsarcasm = [1, ",
+            "titles.sarcasm must be",
+        ),
+        ("vi.toml", "'\\bgì\\b'", "'\\bgì\\b('", r"teencode\.'.*' is not a regular expression"),
+        ("en.toml", "\n[names]", "\n[names]\n= broken", r"en\.toml: cannot read"),
+    ],
+)
+def test_a_malformed_phrase_file_names_the_file_and_key(
+    tmp_path: Path, file: str, old: str, new: str, error: str
+) -> None:
+    folder = copy_of("phrases", tmp_path)
+    read_phrases(folder)  # the copy reads as is
+    edit(folder / file, old, new)
+    with pytest.raises(ValueError, match=error):
+        read_phrases(folder)
+
+
+def test_a_missing_phrase_file_is_named(tmp_path: Path) -> None:
+    folder = copy_of("phrases", tmp_path)
+    (folder / "common.toml").unlink()
+    with pytest.raises(ValueError, match=r"common\.toml: cannot read"):
+        read_phrases(folder)
+
+
+def test_a_business_without_a_field_or_with_a_stray_one_is_named(tmp_path: Path) -> None:
+    path = copy_of("businesses.toml", tmp_path)
+    assert len(read_profiles(path)) == 5
+    edit(path, "vi_share = 0.63\n", "")
+    with pytest.raises(ValueError, match=r"businesses\.toml: business\[0\]\.vi_share is missing"):
+        read_profiles(path)
+    edit(path, "reply_voice = -1\n", "reply_voice = -1\nvi_share = 0.6\nvoice = 1\n")
+    with pytest.raises(ValueError, match=r"business\[0\]\.voice is not a field of a business"):
+        read_profiles(path)
+
+
+def test_businesses_are_keyed_by_dimensions_and_languages(world: tuple[DemoBusiness, ...]) -> None:
+    profiles = load_profiles()
+    assert [p.slug for p in profiles] == [b.slug for b in world]
+    for p in profiles:
+        assert set(p.mentions) | set(p.tilts) <= set(DIMS), p.slug
+        assert set(p.menu) == set(p.drinks) == set(LANGS), p.slug
+        assert all(len(span) == 2 for span in (*p.tilts.values(), p.weekly_reviews, p.reply_rate))
+        assert len(p.rungs_start) == len(p.rungs_end) == 6, p.slug

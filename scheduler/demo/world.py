@@ -19,6 +19,15 @@ Vietnamese (with diacritics, without them, with teencode) and English, plus a fe
 star/text conflicts, sarcasm, very short and long reviews. The same seed and the same ISO week of
 `now` give identical output: all dates fall in the `weeks` full weeks before the Monday 00:00 UTC
 that starts `now`'s ISO week (in UTC), and review ids count up from the oldest review.
+
+The text is data, read once per process from package files beside this module: the phrase
+banks, names and teencode of each language in ``phrases/vi.toml`` and ``phrases/en.toml`` (emoji
+in ``phrases/common.toml``), the five businesses (names, stories, menus, the numbers of each
+trend) in ``businesses.toml``. To add a phrase, add a string to its list; each file's header
+says which banks fill slots such as ``{dish}``. A missing or malformed bank, or a missing or
+stray business field, raises ValueError naming the file and the key. Any change moves the seeded
+draws, so the world changes from there on: ``tests/test_scheduler_demo_world.py`` checks that it
+still tells the scenario above.
 """
 
 from __future__ import annotations
@@ -27,10 +36,15 @@ import hashlib
 import math
 import random
 import re
+import tomllib
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime, timedelta
+from functools import cache
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+from typing import Any, NoReturn
 
 WEEK = timedelta(days=7)
 
@@ -40,6 +54,7 @@ RESPONSIVENESS = "responsiveness"
 ASSURANCE = "assurance"
 EMPATHY = "empathy"
 DIMENSIONS = (TANGIBLES, RELIABILITY, RESPONSIVENESS, ASSURANCE, EMPATHY)
+LANGUAGES = ("vi", "en")
 
 
 @dataclass(frozen=True)
@@ -66,10 +81,14 @@ class DemoBusiness:
 
 Span = tuple[float, float]  # (value in the oldest week, value in the newest week)
 Rungs = tuple[float, float, float, float, float, float]  # weights of rungs 1..6
+Bank = tuple[str, ...]  # phrases, one drawn at random
+ByRemark = Mapping[tuple[str, str, bool], Bank]  # (language, dimension, positive)
 
 
 @dataclass(frozen=True)
 class _Profile:
+    """A business of ``businesses.toml`` (its header explains each field)."""
+
     slug: str
     name: str
     story: str
@@ -87,969 +106,57 @@ class _Profile:
     reply_spread: float  # sigma of the log-normal latency
     reply_min_hours: float
     reply_voice: int  # +1: customers praise how fast it answers; -1: they complain; 0: silent
-    menu_vi: tuple[str, ...]
-    drinks_vi: tuple[str, ...]
-    menu_en: tuple[str, ...]
-    drinks_en: tuple[str, ...]
+    menu: Mapping[str, Bank]  # by language
+    drinks: Mapping[str, Bank]
 
 
-PROFILES: tuple[_Profile, ...] = (
-    _Profile(
-        slug="moc-cafe",
-        name="Mộc Café",
-        story="Our café: a beautiful, spotless space and lovely packaging, slow to respond, "
-        "improving slowly.",
-        id_prefix="moc",
-        is_self=True,
-        rungs_start=(0.10, 0.16, 0.30, 0.30, 0.13, 0.01),
-        rungs_end=(0.05, 0.10, 0.27, 0.39, 0.18, 0.01),
-        weekly_reviews=(18.0, 21.0),
-        vi_share=0.63,
-        mentions={TANGIBLES: 3.0, RESPONSIVENESS: 1.5, ASSURANCE: 0.9, EMPATHY: 0.9},
-        tilts={TANGIBLES: (0.5, 0.5), RESPONSIVENESS: (-0.3, -0.25)},
-        reply_rate=(0.26, 0.28),
-        reply_rate_negative=0.35,
-        reply_hours=(62.0, 60.0),
-        reply_spread=0.3,
-        reply_min_hours=20.0,
-        reply_voice=-1,
-        menu_vi=("bánh croissant bơ", "bánh chuối nướng", "tiramisu", "bánh mì que pate"),
-        drinks_vi=("bạc xỉu", "cà phê muối", "cold brew cam", "trà ô long sữa", "matcha latte"),
-        menu_en=("croissant", "banana bread", "tiramisu", "pâté baguette"),
-        drinks_en=("bac xiu", "salted coffee", "orange cold brew", "oolong milk tea", "matcha"),
-    ),
-    _Profile(
-        slug="nha-song-kitchen",
-        name="Nhà Sóng Kitchen",
-        story="Fast climber: new management since the start of the period; service improves week "
-        "by week and overtakes ours.",
-        id_prefix="song",
-        is_self=False,
-        rungs_start=(0.20, 0.27, 0.30, 0.17, 0.06, 0.0),
-        rungs_end=(0.02, 0.03, 0.10, 0.40, 0.41, 0.04),
-        weekly_reviews=(12.0, 26.0),
-        vi_share=0.6,
-        mentions={
-            TANGIBLES: 0.7,
-            RELIABILITY: 1.2,
-            RESPONSIVENESS: 1.2,
-            ASSURANCE: 1.3,
-            EMPATHY: 1.5,
-        },
-        tilts={
-            TANGIBLES: (-0.25, -0.25),
-            RELIABILITY: (-0.1, 0.1),
-            RESPONSIVENESS: (-0.1, 0.15),
-            ASSURANCE: (-0.15, 0.25),
-            EMPATHY: (-0.15, 0.3),
-        },
-        reply_rate=(0.15, 0.7),
-        reply_rate_negative=0.6,
-        reply_hours=(40.0, 6.0),
-        reply_spread=0.5,
-        reply_min_hours=0.5,
-        reply_voice=0,
-        menu_vi=("cơm gà xối mỡ", "bún thịt nướng", "mì xào hải sản", "cơm sườn non"),
-        drinks_vi=("trà tắc", "cà phê sữa đá", "nước sâm", "trà đào"),
-        menu_en=("crispy chicken rice", "grilled pork noodles", "seafood noodles", "pork rib rice"),
-        drinks_en=("kumquat tea", "iced milk coffee", "peach tea", "herbal tea"),
-    ),
-    _Profile(
-        slug="quan-ba-tu",
-        name="Quán Bà Tư",
-        story="Steady: a family restaurant that is consistently good (mostly rung 4), flat trend, "
-        "cramped and hot inside.",
-        id_prefix="batu",
-        is_self=False,
-        rungs_start=(0.02, 0.04, 0.13, 0.54, 0.25, 0.02),
-        rungs_end=(0.02, 0.04, 0.13, 0.54, 0.25, 0.02),
-        weekly_reviews=(19.0, 19.0),
-        vi_share=0.66,
-        mentions={RELIABILITY: 1.5, ASSURANCE: 1.2, EMPATHY: 1.3},
-        tilts={TANGIBLES: (-0.6, -0.6), RELIABILITY: (0.1, 0.1), EMPATHY: (0.1, 0.1)},
-        reply_rate=(0.5, 0.5),
-        reply_rate_negative=0.6,
-        reply_hours=(20.0, 20.0),
-        reply_spread=0.5,
-        reply_min_hours=2.0,
-        reply_voice=0,
-        menu_vi=("canh chua cá lóc", "cá kho tộ", "cơm tấm sườn bì chả", "rau muống xào tỏi"),
-        drinks_vi=("trà đá", "nước sâm", "nước dừa", "nước mía"),
-        menu_en=("sour fish soup", "clay-pot fish", "broken rice", "morning glory with garlic"),
-        drinks_en=("iced tea", "coconut water", "sugarcane juice", "herbal tea"),
-    ),
-    _Profile(
-        slug="pho-xua-bistro",
-        name="Phố Xưa Bistro",
-        story="Falling: was good at the start; lately rude staff, long waits and wrong orders.",
-        id_prefix="phoxua",
-        is_self=False,
-        rungs_start=(0.03, 0.05, 0.15, 0.50, 0.25, 0.02),
-        rungs_end=(0.28, 0.28, 0.22, 0.16, 0.06, 0.0),
-        weekly_reviews=(21.0, 16.0),
-        vi_share=0.55,
-        mentions={
-            TANGIBLES: 0.9,
-            RELIABILITY: 1.4,
-            RESPONSIVENESS: 1.6,
-            ASSURANCE: 1.6,
-            EMPATHY: 0.9,
-        },
-        tilts={
-            TANGIBLES: (-0.1, -0.3),
-            RELIABILITY: (0.05, -0.3),
-            RESPONSIVENESS: (0.05, -0.35),
-            ASSURANCE: (0.05, -0.35),
-            EMPATHY: (0.0, -0.2),
-        },
-        reply_rate=(0.4, 0.1),
-        reply_rate_negative=0.25,
-        reply_hours=(40.0, 96.0),
-        reply_spread=0.4,
-        reply_min_hours=6.0,
-        reply_voice=-1,
-        menu_vi=("bò lúc lắc", "mì Ý sốt kem", "salad bơ", "pizza hải sản"),
-        drinks_vi=("mojito chanh dây", "nước ép dưa hấu", "trà vải", "soda việt quất"),
-        menu_en=("shaking beef", "creamy pasta", "avocado salad", "seafood pizza"),
-        drinks_en=("passion fruit mojito", "watermelon juice", "lychee tea", "blueberry soda"),
-    ),
-    _Profile(
-        slug="la-chanh-kitchen",
-        name="Lá Chanh Kitchen",
-        story="Reply edge: average service, but the owner answers ~90% of reviews within hours and "
-        "customers praise how quickly it responds.",
-        id_prefix="lachanh",
-        is_self=False,
-        rungs_start=(0.07, 0.12, 0.36, 0.33, 0.11, 0.01),
-        rungs_end=(0.07, 0.12, 0.36, 0.33, 0.11, 0.01),
-        weekly_reviews=(19.5, 19.5),
-        vi_share=0.6,
-        mentions={TANGIBLES: 0.9, RESPONSIVENESS: 2.6, ASSURANCE: 1.1},
-        tilts={TANGIBLES: (-0.1, -0.1), RESPONSIVENESS: (0.45, 0.45), ASSURANCE: (0.1, 0.1)},
-        reply_rate=(0.9, 0.9),
-        reply_rate_negative=0.98,
-        reply_hours=(3.0, 3.0),
-        reply_spread=0.6,
-        reply_min_hours=0.25,
-        reply_voice=1,
-        menu_vi=("bún bò Huế", "bánh xèo", "gỏi cuốn tôm thịt", "phở gà"),
-        drinks_vi=("trà chanh", "sữa đậu nành", "nước chanh muối", "trà sả"),
-        menu_en=("bun bo Hue", "sizzling pancake", "fresh spring rolls", "chicken pho"),
-        drinks_en=("iced lemon tea", "soy milk", "salted lemonade", "lemongrass tea"),
-    ),
-)
+# Names of the tables in the phrase files, and the keys they stand for.
+MOODS = {"positive": 1, "neutral": 0, "negative": -1}
+POLARITIES = {"positive": True, "negative": False}
+RUNGS = {str(rung): rung for rung in range(1, 7)}
+_BY_DIMENSION = {dimension: dimension for dimension in DIMENSIONS}
 
-# ---------------------------------------------------------------------------------------------
-# Phrase banks. Keys: language, then dimension/polarity or rung. Slots: {dish} {drink} {group}
-# {n} (minutes waited) {k} (visit number) {price} (thousand đồng).
-# ---------------------------------------------------------------------------------------------
 
-GROUPS = {
-    "vi": (
-        "nhóm bạn",
-        "mấy đứa bạn",
-        "gia đình",
-        "đồng nghiệp",
-        "người yêu",
-        "bạn thân",
-        "hội bạn đại học",
-        "ba mẹ",
-    ),
-    "en": (
-        "friends",
-        "my family",
-        "a couple of colleagues",
-        "my partner",
-        "my parents",
-        "two friends visiting from Hanoi",
-        "the team from work",
-    ),
-}
+def _at(
+    key: str, *keyed_by: Mapping[str, object], every: bool = True, file: str = ""
+) -> dict[str, Any]:
+    """Where a field of :class:`Phrases` is read: the lists at ``key`` in each language's file (or
+    in ``file``), keyed by language, then by what ``keyed_by`` maps nested tables' names to.
+    ``every``: each name of the first table must be there."""
+    return {"at": (key, keyed_by, every, file)}
 
-OPENINGS = {
-    "vi": (
-        "hôm nay đi cùng {group} ghé quán",
-        "ghé quán buổi sáng trước giờ làm",
-        "đặt giao hàng qua app cho cả phòng",
-        "cuối tuần rủ {group} ra đây ngồi",
-        "lần đầu ghé sau khi thấy trên TikTok",
-        "đi ngang qua thấy quán nên ghé thử",
-        "ghé ăn trưa với đồng nghiệp",
-        "tối qua hẹn {group} ở đây",
-        "mình ghé quán này khá thường xuyên",
-        "đặt bàn sinh nhật cho {group}",
-        "mua mang đi {drink} với {dish}",
-        "ngồi làm việc ở quán cả buổi chiều",
-        "ăn sáng ở đây trước khi đi học",
-        "lần thứ {k} ghé quán",
-        "đặt ship {dish} về văn phòng",
-        "chở mẹ đi ăn trưa chủ nhật",
-        "trời mưa tạt vào quán trú mưa, gọi luôn ly {drink}",
-        "được bạn giới thiệu nên hôm nay ghé thử",
-        "đi date ở đây",
-        "ghé quán lúc gần 10h tối",
-        "dẫn {group} đi ăn tối",
-        "đặt {dish} qua ShopeeFood",
-    ),
-    "en": (
-        "came here with {group} on a Saturday afternoon",
-        "stopped by for breakfast before work",
-        "ordered delivery through Grab for the office",
-        "first visit after seeing it on Instagram",
-        "walked past and decided to give it a try",
-        "had lunch here with colleagues",
-        "met {group} here last night",
-        "I've been here a few times now",
-        "booked a table for a birthday dinner with {group}",
-        "grabbed {a_drink} and the {dish} to go",
-        "spent the afternoon working from here",
-        "popped in to escape the rain and ordered {a_drink}",
-        "a friend recommended this place so we came for dinner",
-        "visit number {k} for me",
-        "came for a date night",
-        "dropped in around 9pm",
-        "came for brunch with {group}",
-        "we're staying nearby and came for a late lunch",
-    ),
-}
 
-FOOD = {
-    ("vi", 1): (
-        "{dish} ngon, nêm nếm vừa miệng",
-        "{drink} thơm, đậm vị",
-        "{dish} nóng hổi, phần ăn đầy đặn",
-        "giá hợp lý so với chất lượng",
-        "{drink} ngon, không quá ngọt",
-        "món {dish} là chân ái",
-    ),
-    ("vi", 0): (
-        "{dish} ăn được, không có gì đặc sắc",
-        "{drink} vị bình thường",
-        "giá khoảng {price}k một người",
-        "{dish} cũng tạm",
-    ),
-    ("vi", -1): (
-        "{dish} hơi mặn",
-        "{drink} nhạt, toàn đá",
-        "{dish} nguội ngắt",
-        "giá hơi chát so với chất lượng",
-        "phần ăn ít",
-        "{drink} ngọt gắt",
-    ),
-    ("en", 1): (
-        "the {dish} was tasty and well seasoned",
-        "the {drink} was rich and not too sweet",
-        "generous portions",
-        "fair prices for the quality",
-        "the {dish} is a must",
-    ),
-    ("en", 0): (
-        "the {dish} was fine",
-        "the {drink} tasted as you'd expect",
-        "about {price}k per person",
-        "the {dish} was alright",
-    ),
-    ("en", -1): (
-        "the {dish} was bland",
-        "the {drink} was mostly ice",
-        "the {dish} arrived lukewarm",
-        "a bit pricey for what it is",
-        "small portions",
-    ),
-}
+@dataclass(frozen=True)
+class Phrases:
+    """The phrase banks, keyed as the generator looks them up: ``remarks["vi", TANGIBLES, True]``."""
 
-LONG_ASIDES = {
-    "vi": (
-        "mình đã ghé {k} lần vào các khung giờ khác nhau nên viết dài chút cho khách quan",
-        "nói thêm cho mọi người tham khảo: cuối tuần khá đông, nên đặt bàn trước hoặc đi sớm",
-        "viết review này hơi dài vì thấy trên mạng ý kiến trái chiều quá nên tự đi kiểm chứng",
-        "mình review thật, không quảng cáo, tự bỏ tiền túi ra ăn",
-    ),
-    "en": (
-        "for context, I've been {k} times at different times of day, so this isn't a one-off",
-        "tip: weekends are packed, so book ahead or come before 9am",
-        "writing a longer review because the ones online are so mixed",
-        "not sponsored, paid for everything myself",
-    ),
-}
+    teencode: tuple[tuple[re.Pattern[str], Bank], ...]  # vi.toml [teencode], in order
+    groups: Mapping[str, Bank] = field(metadata=_at("groups"))
+    openings: Mapping[str, Bank] = field(metadata=_at("openings"))
+    food: Mapping[tuple[str, int], Bank] = field(metadata=_at("food", MOODS))
+    long_asides: Mapping[str, Bank] = field(metadata=_at("long_asides"))
+    fillers: Mapping[str, Bank] = field(metadata=_at("fillers"))
+    reply_voice: Mapping[tuple[str, bool], Bank] = field(metadata=_at("reply_voice", POLARITIES))
+    remarks: ByRemark = field(metadata=_at("remarks", _BY_DIMENSION, POLARITIES))
+    intents: Mapping[tuple[str, int], Bank] = field(metadata=_at("intents", RUNGS))
+    stories: Mapping[tuple[str, int], Bank] = field(metadata=_at("stories", RUNGS, every=False))
+    sarcasm: Mapping[str, Bank] = field(metadata=_at("sarcasm"))
+    short: Mapping[tuple[str, int], Bank] = field(metadata=_at("short", RUNGS, every=False))
+    titles_by_rung: Mapping[tuple[str, int], Bank] = field(metadata=_at("titles.rungs", RUNGS))
+    titles_by_remark: ByRemark = field(metadata=_at("titles.remarks", _BY_DIMENSION, POLARITIES))
+    sarcasm_titles: Mapping[str, Bank] = field(metadata=_at("titles.sarcasm"))
+    emoji: Mapping[int, Bank] = field(metadata=_at("emoji", MOODS, file="common"))
+    reply_greetings: Mapping[str, Bank] = field(metadata=_at("replies.greetings"))
+    reply_thanks: Mapping[tuple[str, int], Bank] = field(metadata=_at("replies.thanks", MOODS))
+    reply_remark_lines: ByRemark = field(metadata=_at("replies.remarks", _BY_DIMENSION, POLARITIES))
+    reply_generic: Mapping[tuple[str, int], Bank] = field(metadata=_at("replies.generic", MOODS))
+    reply_signoffs: Mapping[str, Bank] = field(metadata=_at("replies.signoffs"))
+    vi_family: Bank = field(metadata=_at("names.family", file="vi"))
+    vi_middle: Bank = field(metadata=_at("names.middle", file="vi"))
+    vi_given: Bank = field(metadata=_at("names.given", file="vi"))
+    vi_double: Bank = field(metadata=_at("names.double", file="vi"))
+    en_given: Bank = field(metadata=_at("names.given", file="en"))
 
-FILLERS = {
-    "vi": (
-        "quán nằm trong hẻm nên hơi khó tìm",
-        "menu khá nhiều lựa chọn",
-        "khung giờ trưa khá đông khách",
-        "quán có wifi mạnh, ổ cắm nhiều",
-        "giá khoảng {price}k một người",
-        "quán gần chợ nên buổi sáng hơi kẹt xe",
-    ),
-    "en": (
-        "it's down a small alley so a bit hard to find",
-        "the menu has plenty of choice",
-        "it gets busy at lunchtime",
-        "good wifi and plenty of sockets",
-        "around {price}k per person",
-        "traffic outside is heavy in the mornings",
-    ),
-}
-
-# Remarks about how the owner answers messages and reviews (Responsiveness), used only by
-# businesses whose replies are remarkably fast (+1) or slow (-1).
-REPLY_VOICE: dict[tuple[str, bool], tuple[str, ...]] = {
-    ("vi", True): (
-        "lần trước góp ý trên đây, chưa tới 2 tiếng chủ quán đã trả lời",
-        "chủ quán trả lời đánh giá rất nhanh, góp ý gì cũng được phản hồi trong ngày",
-        "nhắn fanpage hỏi còn bàn không, chưa tới 5 phút đã có người trả lời",
-        "để lại review buổi sáng, buổi trưa đã thấy quán phản hồi và xin lỗi",
-        "quán phản hồi nhanh, rất cầu thị",
-        "nhắn fanpage được trả lời gần như ngay lập tức",
-    ),
-    ("vi", False): (
-        "góp ý với quán mà mấy ngày sau mới thấy phản hồi",
-        "nhắn fanpage hỏi mà cả ngày hôm sau mới được trả lời",
-        "review lần trước mãi mấy hôm sau quán mới trả lời",
-    ),
-    ("en", True): (
-        "the owner replies to reviews within hours, which says a lot",
-        "messaged them about a table and got an answer within minutes",
-        "I left a complaint last time and the owner replied the same morning",
-        "they answer every review quickly and actually fix things",
-        "messaged them on Facebook and got an answer almost instantly",
-    ),
-    ("en", False): (
-        "left feedback days ago and only got a reply much later",
-        "messaged their page and waited two days for an answer",
-        "it took them days to respond to my last review",
-    ),
-}
-
-REMARKS: dict[tuple[str, str, bool], tuple[str, ...]] = {
-    ("vi", TANGIBLES, True): (
-        "không gian đẹp, sạch sẽ, decor xinh xỉu",
-        "quán sạch sẽ, nhà vệ sinh cũng sạch",
-        "không gian thoáng, nhiều cây xanh, chụp hình rất đẹp",
-        "đồ uống đóng gói cẩn thận, ly có nắp dán kín, không đổ giọt nào",
-        "chỗ để xe rộng, có bảo vệ dắt xe",
-        "bàn ghế gọn gàng, ánh sáng dễ chịu, ngồi làm việc rất thích",
-        "nhân viên mặc đồng phục gọn gàng, quán thơm tho",
-        "túi giấy xinh, đóng gói chắc chắn, còn có thiệp cảm ơn",
-        "máy lạnh mát, nhạc nhẹ nhàng",
-        "view đẹp, góc nào cũng sống ảo được",
-    ),
-    ("vi", TANGIBLES, False): (
-        "quán hơi bẩn, bàn không ai lau",
-        "nhà vệ sinh bẩn, mùi khó chịu",
-        "không gian chật, ồn ào, nóng",
-        "chỗ để xe chật, phải để tạm ngoài lề đường",
-        "bàn ghế cũ, quán nhìn xuống cấp",
-        "đồ giao tới bị đổ vì đóng gói sơ sài",
-        "ly dơ, còn vết son của khách trước",
-        "máy lạnh yếu, ngồi một lúc là toát mồ hôi",
-        "có kiến bò trên bàn",
-    ),
-    ("vi", RELIABILITY, True): (
-        "món lên đúng như mình gọi, không sai món nào",
-        "giao hàng đúng hẹn, đồ còn nóng",
-        "tính tiền chính xác, hóa đơn rõ ràng",
-        "chất lượng lần nào cũng ổn định như nhau",
-        "đặt bàn trước thì tới là có bàn đúng giờ",
-        "món ăn đúng như hình trên menu",
-    ),
-    ("vi", RELIABILITY, False): (
-        "giao sai món, gọi {dish} mà ra món khác",
-        "tính sai tiền, phải nhắc mới sửa",
-        "đặt bàn trước mà tới nơi không có bàn",
-        "đơn giao trễ gần 1 tiếng so với hẹn",
-        "thiếu món, về mở ra mới thấy",
-        "hình trên menu một đằng, món ra một nẻo",
-        "dặn ít đá mà ra nguyên ly đá",
-    ),
-    ("vi", RESPONSIVENESS, True): (
-        "phục vụ nhanh, gọi món chưa tới 5 phút là có nước",
-        "vẫy tay cái là có nhân viên tới liền",
-        "góp ý một cái là quán xử lý liền",
-        "hỏi gì cũng được hỗ trợ nhanh",
-        "đơn online được xác nhận ngay, ra món cũng nhanh",
-    ),
-    ("vi", RESPONSIVENESS, False): (
-        "đợi lâu quá, gần {n} phút mới có món",
-        "gọi mấy lần không ai ra",
-        "nhắn fanpage seen không rep",
-        "gọi hotline không ai nghe",
-        "nhân viên đứng bấm điện thoại, khách gọi không thèm để ý",
-        "order xong ngồi chờ mỏi mòn",
-        "hỏi lại món thì nhân viên bảo chờ chút rồi đi mất luôn",
-    ),
-    ("vi", ASSURANCE, True): (
-        "nhân viên lịch sự, tư vấn có tâm",
-        "bạn barista hiểu biết, giới thiệu món rất kỹ",
-        "quán uy tín, nguyên liệu rõ nguồn gốc",
-        "nhân viên lễ phép, nói chuyện dễ nghe",
-        "giá niêm yết rõ ràng, thanh toán minh bạch",
-    ),
-    ("vi", ASSURANCE, False): (
-        "thái độ nhân viên láo, hỏi gì cũng trả lời cộc lốc",
-        "nhân viên không biết gì về menu, hỏi gì cũng lắc đầu",
-        "bạn thu ngân mặt nặng mày nhẹ",
-        "nhân viên nói chuyện trống không với khách",
-        "bị nhân viên quát vì để xe sai chỗ",
-    ),
-    ("vi", EMPATHY, True): (
-        "nhân viên nhớ tên và món quen của mình",
-        "thấy mình đi với em bé, quán mang ghế em bé ra",
-        "trời mưa nhân viên cầm dù ra đón tận xe",
-        "chu đáo, còn hỏi mình uống ít ngọt hay không",
-        "quán mở cửa khuya nên tiện cho dân văn phòng tăng ca",
-        "chủ quán hỏi han từng bàn rất dễ thương",
-    ),
-    ("vi", EMPATHY, False): (
-        "nhân viên thờ ơ, khách vào không ai chào",
-        "nhờ đổi bàn tránh nắng mà bị từ chối",
-        "làm đổ nước ra bàn mà không ai đến lau giúp",
-        "đóng cửa sớm hơn giờ ghi trên Google, khách đang ngồi cũng bị giục về",
-        "có vẻ chỉ quan tâm khách quen, khách mới bị bỏ mặc",
-    ),
-    ("en", TANGIBLES, True): (
-        "the space is beautiful and spotless",
-        "super clean, even the restroom",
-        "lovely décor with lots of plants, great for photos",
-        "drinks came well packaged, sealed lids and not a drop spilled",
-        "plenty of parking and a guard to help with the bikes",
-        "comfy seating and soft lighting, perfect for working",
-        "staff in neat uniforms and the place smells great",
-        "the packaging is gorgeous, sturdy paper bags and a handwritten thank-you card",
-        "strong aircon and chill music",
-    ),
-    ("en", TANGIBLES, False): (
-        "tables were sticky and nobody wiped them",
-        "the restroom was dirty",
-        "cramped, noisy and hot inside",
-        "hardly any parking, had to leave the bike on the pavement",
-        "furniture is worn and the place looks run-down",
-        "the delivery arrived spilled because the packaging was flimsy",
-        "my glass still had lipstick on it",
-        "weak aircon, I was sweating within minutes",
-    ),
-    ("en", RELIABILITY, True): (
-        "everything came exactly as ordered",
-        "delivery arrived on time and still hot",
-        "the bill was correct and itemised",
-        "quality is consistent every time I come",
-        "our reservation was ready as promised",
-        "the food looked just like the menu photos",
-    ),
-    ("en", RELIABILITY, False): (
-        "they got our order wrong, asked for the {dish} and got something else",
-        "billing error on the receipt, had to point it out",
-        "booked a table and there was no table when we arrived",
-        "delivery was almost an hour late",
-        "an item was missing from the bag",
-        "asked for less ice and got a cup full of ice",
-    ),
-    ("en", RESPONSIVENESS, True): (
-        "quick service, drinks arrived in under five minutes",
-        "staff came over the moment we raised a hand",
-        "mentioned a small issue and they fixed it right away",
-        "any question got a quick, helpful answer",
-    ),
-    ("en", RESPONSIVENESS, False): (
-        "waited {n} minutes for our food",
-        "had to call the staff three times",
-        "messaged their page and got left on read",
-        "called the hotline, no one answered",
-        "staff were on their phones and ignored us",
-    ),
-    ("en", ASSURANCE, True): (
-        "polite staff who clearly know the menu",
-        "the barista was knowledgeable and explained every bean",
-        "trustworthy place, ingredients are clearly sourced",
-        "staff were courteous and well-spoken",
-        "transparent pricing, no surprises on the bill",
-    ),
-    ("en", ASSURANCE, False): (
-        "rude staff, one-word answers to every question",
-        "the staff were clueless about the menu",
-        "the cashier was openly annoyed with us",
-        "the waiter was condescending",
-        "a staff member shouted at us about where we parked",
-    ),
-    ("en", EMPATHY, True): (
-        "staff remembered my name and my usual order",
-        "they brought a high chair for our toddler without us asking",
-        "it was pouring and someone walked us to the car with an umbrella",
-        "they asked how sweet I wanted it, nice touch",
-        "open late, which is great after a late shift",
-        "the owner checked on every table",
-    ),
-    ("en", EMPATHY, False): (
-        "nobody greeted us, staff didn't seem to care",
-        "asked to move out of the sun and they refused",
-        "spilled water on the table and nobody came to help",
-        "they closed earlier than listed on Google and rushed us out",
-        "regulars get all the attention, new faces get ignored",
-    ),
-}
-
-INTENTS: dict[tuple[str, int], tuple[str, ...]] = {
-    ("vi", 1): (
-        "quá tệ, đã phản ánh với quản lý mà không ai quan tâm",
-        "làm ăn kiểu gì vậy? yêu cầu quán hoàn tiền",
-        "tệ nhất từng gặp, không đáng 1 sao",
-        "rất bức xúc, sẽ báo hội bảo vệ người tiêu dùng",
-        "thái độ như hạch, coi thường khách",
-        "tính tiền sai còn cãi, lừa khách à",
-        "đòi hoàn tiền mà quán cứ chuyển qua chuyển lại",
-    ),
-    ("vi", 2): (
-        "chắc sẽ không quay lại",
-        "hơi thất vọng, một lần cho biết thôi",
-        "không đáng tiền, không recommend",
-        "không như kỳ vọng, lần sau chuyển sang chỗ khác",
-        "thất vọng, đã dặn bạn bè đừng tới",
-        "một lần rồi thôi",
-        "phí tiền, ngại góp ý nên thôi",
-        "sẽ không bao giờ quay lại",
-    ),
-    ("vi", 3): (
-        "nói chung bình thường, không có gì đặc biệt",
-        "tạm được, được cái gần nhà",
-        "ở mức chấp nhận được",
-        "tiền nào của nấy",
-        "tiện đường thì ghé",
-        "không ngon không dở",
-        "cũng được, ăn cho qua bữa",
-        "tạm ổn, không có gì nổi bật",
-    ),
-    ("vi", 4): (
-        "sẽ quay lại",
-        "hài lòng, sẽ ủng hộ tiếp",
-        "lần nào cũng ổn, khách quen rồi",
-        "rất hài lòng, đáng tiền",
-        "ưng ý, sẽ quay lại ủng hộ quán",
-        "ghé nhiều lần rồi, vẫn giữ phong độ",
-        "yên tâm, sẽ ủng hộ dài dài",
-    ),
-    ("vi", 5): (
-        "vượt mong đợi, sẽ giới thiệu cho bạn bè",
-        "quá bất ngờ luôn, nhất định phải thử",
-        "hơn cả mong đợi, lần sau sẽ dẫn bạn bè tới",
-        "sẽ quay lại và giới thiệu bạn bè",
-        "10/10, đáng thử",
-        "highly recommend mọi người nha",
-    ),
-    ("vi", 6): (
-        "trải nghiệm tuyệt vời nhất từ trước đến nay, không bao giờ quên",
-        "không thể tin được, chưa bao giờ được phục vụ như vậy",
-        "đỉnh của chóp, gặp ai cũng kể",
-        "cảm động thật sự, khách hàng trọn đời của quán",
-        "chưa từng thấy ở đâu như vậy, nhớ mãi",
-    ),
-    ("en", 1): (
-        "worst service ever, I complained and nobody cared",
-        "unacceptable. I want a refund",
-        "rude and unprofessional, zero stars if I could",
-        "I'm furious, asked for the manager and was ignored",
-        "charged me twice and then argued about it. Disgraceful",
-        "never been treated so badly, I will report this",
-    ),
-    ("en", 2): (
-        "won't be back",
-        "very disappointing, not worth it",
-        "not worth the money, wouldn't recommend",
-        "last time I go here",
-        "disappointed, went elsewhere the next day",
-        "didn't bother complaining, just won't return",
-        "overpriced for what you get, save your money",
-    ),
-    ("en", 3): (
-        "it was okay, nothing special",
-        "decent enough, mainly because it's close",
-        "average, does the job",
-        "not bad, not great",
-        "fine if you're in the area",
-        "mediocre, you get what you pay for",
-        "acceptable, as expected",
-    ),
-    ("en", 4): (
-        "will be back",
-        "happy with everything, will come back",
-        "satisfied, good service",
-        "my go-to place now",
-        "no complaints, we'll return",
-        "great value, will definitely return",
-    ),
-    ("en", 5): (
-        "exceeded my expectations, highly recommend",
-        "pleasantly surprised, already told my friends",
-        "a hidden gem, will bring my friends next time",
-        "better than expected, 10/10 would recommend",
-        "they went the extra mile, a must-try",
-    ),
-    ("en", 6): (
-        "unbelievable. I'll never forget it",
-        "blown away, best experience of my life in this city",
-        "I'm speechless, customer for life",
-        "wow, just wow. I tell everyone about them",
-        "best in the city, a story I'll tell for years",
-    ),
-}
-
-STORIES: dict[tuple[str, int], tuple[str, ...]] = {
-    ("vi", 1): (
-        "khi mình góp ý thì bạn nhân viên còn cãi lại",
-        "đợi gần {n} phút, hỏi lại thì nhân viên bảo quên chưa order",
-        "mình gọi quản lý ra thì anh ấy chỉ nói chờ chút rồi đi mất",
-    ),
-    ("vi", 5): (
-        "còn được tặng thêm phần bánh ăn thử",
-        "bạn nhân viên tự ghi chú ít đá vì nhớ lần trước mình dặn",
-        "hôm đó hết món mình thích, quán làm món khác tương tự và không lấy tiền",
-    ),
-    ("vi", 6): (
-        "hôm đó mình để quên ví, bạn nhân viên chạy theo cả con phố để trả lại",
-        "hôm đó là sinh nhật mình, cả quán tắt đèn hát chúc mừng và tặng bánh",
-        "con mình bị sốt nhẹ, chị quản lý pha nước gừng ấm rồi gọi taxi giúp",
-        "mình làm rơi điện thoại vỡ màn hình, anh chủ quán chở đi sửa giúp luôn",
-    ),
-    ("en", 1): (
-        "when I raised it with the manager he just shrugged",
-        "after {n} minutes I asked and they had forgotten our order",
-        "the staff argued with us instead of fixing it",
-    ),
-    ("en", 5): (
-        "they threw in a free pastry",
-        "they even wrote a little thank-you note on the cup",
-        "they were out of what I wanted and made a similar drink on the house",
-    ),
-    ("en", 6): (
-        "I left my wallet on the table and a staff member ran two blocks to return it",
-        "it was my mum's birthday and the whole team sang and brought out a cake",
-        "my scooter broke down outside and the manager called a mechanic and kept us fed",
-        "they remembered my allergy from a visit months ago without me saying a word",
-    ),
-}
-
-SARCASM = {
-    "vi": (
-        "tuyệt vời, đợi có 2 tiếng mới có ly cà phê 🙂",
-        "phục vụ nhanh ghê, mới {n} phút đã có nước 👏",
-        "quá xuất sắc, gọi {drink} mà ra món khác, đúng là bất ngờ",
-        "dịch vụ 5 sao luôn, nhân viên ngồi lướt điện thoại còn khách tự dọn bàn",
-        "đỉnh thật, đặt bàn trước rồi vẫn được đứng chờ nửa tiếng",
-        "cảm ơn quán đã dạy mình tính kiên nhẫn, {n} phút cho một phần {dish}",
-    ),
-    "en": (
-        "great, only waited 2 hours for a coffee",
-        "amazing service, {n} minutes for two drinks. Truly impressive",
-        "love how they brought the wrong order twice. Talent",
-        "five-star experience: we cleared our own table while the staff watched TikTok",
-        "fantastic, booked ahead and still stood at the door for half an hour",
-        "thanks for the lesson in patience, {n} minutes for one {dish}",
-    ),
-}
-
-SHORT: dict[tuple[str, int], tuple[str, ...]] = {
-    ("vi", 1): ("tệ", "quá tệ 😡", "lừa đảo", "bức xúc"),
-    ("vi", 2): ("thất vọng", "ko đáng tiền", "một lần cho biết", "phí tiền"),
-    ("vi", 3): ("ok", "bt", "tạm", "ổn", "tạm được", "cũng ok", "tàm tạm"),
-    ("vi", 4): (
-        "ngon",
-        "ngon 👍",
-        "ổn áp",
-        "sẽ quay lại",
-        "hài lòng",
-        "ngon nha",
-        "được đó",
-        "ưng ý",
-    ),
-    ("vi", 5): ("10/10", "đáng thử nha", "vượt mong đợi 😍", "quá bất ngờ luôn", "recommend nha"),
-    ("en", 1): ("awful.", "scam.", "unacceptable."),
-    ("en", 2): ("not worth it.", "meh. won't be back.", "disappointing."),
-    ("en", 3): ("ok", "fine.", "meh", "average.", "decent."),
-    ("en", 4): ("good.", "nice spot", "will be back!", "lovely.", "solid."),
-    ("en", 5): ("hidden gem!", "10/10", "loved it, must-try", "better than expected!"),
-}
-
-TITLES_BY_RUNG: dict[tuple[str, int], tuple[str, ...]] = {
-    ("vi", 1): ("Quá tệ", "Bức xúc", "Làm ăn kiểu gì vậy?", "Thái độ phục vụ kém"),
-    ("vi", 2): ("Hơi thất vọng", "Một lần cho biết", "Không như kỳ vọng", "Không đáng tiền"),
-    ("vi", 3): ("Tạm ổn", "Bình thường", "Cũng được", "Tàm tạm"),
-    ("vi", 4): ("Hài lòng", "Quán ổn", "Đáng tiền", "Sẽ quay lại"),
-    ("vi", 5): ("Vượt mong đợi", "Bất ngờ dễ thương", "Nhất định phải thử"),
-    ("vi", 6): ("Không thể tin nổi", "Nhớ mãi", "Đỉnh của chóp"),
-    ("en", 1): ("Terrible", "Unacceptable", "Worst service ever", "Rude staff"),
-    ("en", 2): ("Disappointing", "Not worth it", "Won't be back", "Let down"),
-    ("en", 3): ("Okay", "Average", "Nothing special", "Decent"),
-    ("en", 4): ("Good spot", "Nice place", "Will be back", "Solid"),
-    ("en", 5): ("Hidden gem", "Pleasant surprise", "Highly recommend"),
-    ("en", 6): ("Unforgettable", "Blown away", "Wow"),
-}
-
-TITLES_BY_REMARK: dict[tuple[str, str, bool], tuple[str, ...]] = {
-    ("vi", TANGIBLES, True): ("Không gian đẹp", "Quán xinh, sạch"),
-    ("vi", TANGIBLES, False): ("Quán hơi bẩn", "Chật và nóng"),
-    ("vi", RELIABILITY, True): ("Đúng món, đúng hẹn",),
-    ("vi", RELIABILITY, False): ("Giao sai món", "Tính sai tiền"),
-    ("vi", RESPONSIVENESS, True): ("Phục vụ nhanh", "Phản hồi nhanh"),
-    ("vi", RESPONSIVENESS, False): ("Đợi quá lâu", "Chờ mỏi mòn"),
-    ("vi", ASSURANCE, True): ("Nhân viên lịch sự",),
-    ("vi", ASSURANCE, False): ("Nhân viên thái độ",),
-    ("vi", EMPATHY, True): ("Chu đáo", "Dễ thương"),
-    ("vi", EMPATHY, False): ("Thờ ơ với khách",),
-    ("en", TANGIBLES, True): ("Beautiful space", "Spotless"),
-    ("en", TANGIBLES, False): ("Dirty tables", "Cramped and hot"),
-    ("en", RELIABILITY, True): ("Spot on", "Always consistent"),
-    ("en", RELIABILITY, False): ("Wrong order", "Billing mistake"),
-    ("en", RESPONSIVENESS, True): ("Fast service", "Super responsive"),
-    ("en", RESPONSIVENESS, False): ("Slow, slow, slow", "Long wait"),
-    ("en", ASSURANCE, True): ("Polite, knowledgeable staff",),
-    ("en", ASSURANCE, False): ("Rude staff",),
-    ("en", EMPATHY, True): ("So caring", "Thoughtful staff"),
-    ("en", EMPATHY, False): ("Nobody cared",),
-}
-
-SARCASM_TITLES = {
-    "vi": ("Nhanh thật sự 🙂", "Dịch vụ 5 sao"),
-    "en": ("Lightning fast 🙄", "Five stars for patience"),
-}
-
-EMOJI = {
-    1: ("😍", "👍", "❤️", "🥰", "☕", "🔥"),
-    0: ("🙂", "😐", "🤔"),
-    -1: ("😤", "😡", "👎", "🙄"),
-}
-
-# Owner replies: greeting + thanks (by stars) + a line about the remark + a generic line + sign-off.
-REPLY_GREETINGS = {
-    "vi": (
-        "Dạ",
-        "Chào anh/chị",
-        "Dạ chào anh/chị",
-        "Kính chào quý khách",
-        "Chào bạn",
-        "Hi anh/chị",
-    ),
-    "en": ("Hi there,", "Dear guest,", "Hello,", "Hi,", "Hello there,"),
-}
-REPLY_THANKS: dict[tuple[str, int], tuple[str, ...]] = {
-    ("vi", -1): (
-        "cảm ơn anh/chị đã góp ý thẳng thắn",
-        "cảm ơn anh/chị đã dành thời gian phản hồi",
-        "{biz} xin ghi nhận góp ý của anh/chị",
-    ),
-    ("vi", 0): (
-        "cảm ơn anh/chị đã ghé {biz} và chia sẻ cảm nhận",
-        "cảm ơn anh/chị đã để lại đánh giá",
-    ),
-    ("vi", 1): (
-        "cảm ơn anh/chị đã yêu thương {biz}",
-        "cảm ơn anh/chị rất nhiều vì những lời khen",
-        "cảm ơn anh/chị đã ủng hộ quán",
-    ),
-    ("en", -1): (
-        "thank you for your honest feedback",
-        "thank you for taking the time to tell us",
-        "we're grateful you let us know",
-    ),
-    ("en", 0): ("thanks for visiting {biz} and sharing your thoughts", "thank you for your review"),
-    ("en", 1): (
-        "thank you so much for the kind words",
-        "we're delighted you enjoyed {biz}",
-        "thanks a lot for your support",
-    ),
-}
-REPLY_REMARK_LINES: dict[tuple[str, str, bool], tuple[str, ...]] = {
-    ("vi", TANGIBLES, True): (
-        "Không gian là điều cả team chăm chút nhiều nhất nên rất vui khi anh/chị thích",
-        "Quán sẽ tiếp tục giữ không gian sạch đẹp như vậy",
-    ),
-    ("vi", TANGIBLES, False): (
-        "Quán đã nhắc các bạn kiểm tra bàn ghế và nhà vệ sinh thường xuyên hơn",
-        "Quán đang sửa lại khu vực ngồi cho thoáng và mát hơn",
-    ),
-    ("vi", RELIABILITY, True): ("Quán luôn cố gắng giữ chất lượng ổn định mỗi lần anh/chị ghé",),
-    ("vi", RELIABILITY, False): (
-        "Quán đã kiểm tra lại đơn hôm đó và sẽ đối chiếu món kỹ hơn",
-        "Quán xin lỗi vì sai sót với đơn của anh/chị",
-    ),
-    ("vi", RESPONSIVENESS, True): ("Các bạn nhân viên sẽ rất vui khi biết anh/chị hài lòng",),
-    ("vi", RESPONSIVENESS, False): (
-        "Thật lòng xin lỗi vì anh/chị đã phải chờ lâu, quán đang bổ sung người vào giờ cao điểm",
-        "Quán xin lỗi vì để anh/chị đợi, quán sẽ rút ngắn thời gian ra món",
-    ),
-    ("vi", ASSURANCE, True): ("Quán sẽ chuyển lời khen tới các bạn nhân viên",),
-    ("vi", ASSURANCE, False): (
-        "Quán rất tiếc về thái độ của bạn nhân viên và đã trao đổi lại với ca làm hôm đó",
-        "Quán sẽ đào tạo lại cách giao tiếp với khách",
-    ),
-    ("vi", EMPATHY, True): ("Chăm sóc khách như người nhà là điều quán luôn hướng tới",),
-    ("vi", EMPATHY, False): ("Quán xin lỗi vì đã chưa chu đáo với anh/chị",),
-    ("en", TANGIBLES, True): (
-        "The team puts a lot of care into the space, so this means a lot",
-        "We'll keep it just as clean and cosy",
-    ),
-    ("en", TANGIBLES, False): (
-        "We've asked the team to check tables and restrooms more often",
-        "We're reworking the seating area to make it cooler and roomier",
-    ),
-    ("en", RELIABILITY, True): ("Consistency is something we work hard on",),
-    ("en", RELIABILITY, False): (
-        "We've looked into that order and will double-check every ticket",
-        "We're sorry we got your order wrong",
-    ),
-    ("en", RESPONSIVENESS, True): ("The team will be thrilled to hear that",),
-    ("en", RESPONSIVENESS, False): (
-        "We're truly sorry about the wait; we're adding staff at peak hours",
-        "Sorry for keeping you waiting, we're speeding up the kitchen",
-    ),
-    ("en", ASSURANCE, True): ("We'll pass your compliments on to the staff",),
-    ("en", ASSURANCE, False): (
-        "We're sorry about how you were spoken to and have talked with that shift",
-        "We're retraining the team on how we treat guests",
-    ),
-    ("en", EMPATHY, True): ("Looking after guests like family is what we aim for",),
-    ("en", EMPATHY, False): ("We're sorry we didn't look after you better",),
-}
-REPLY_GENERIC: dict[tuple[str, int], tuple[str, ...]] = {
-    ("vi", -1): (
-        "Quán thành thật xin lỗi vì trải nghiệm chưa tốt",
-        "Anh/chị vui lòng nhắn fanpage để quán hỗ trợ ạ",
-        "Quán mong có dịp được phục vụ anh/chị tốt hơn",
-    ),
-    ("vi", 0): (
-        "Quán sẽ cố gắng cải thiện để lần sau anh/chị hài lòng hơn",
-        "Những góp ý này giúp quán tốt hơn mỗi ngày",
-    ),
-    ("vi", 1): (
-        "Hẹn gặp lại anh/chị sớm nhé",
-        "Mong sớm được đón anh/chị và bạn bè quay lại",
-        "Cả team đọc đánh giá xong ai cũng vui",
-    ),
-    ("en", -1): (
-        "We'd love the chance to make it right, please message us",
-        "This isn't the experience we want for anyone",
-        "We hope you'll give us another chance",
-    ),
-    ("en", 0): (
-        "We'll keep working to make your next visit better",
-        "Feedback like this helps us improve",
-    ),
-    ("en", 1): (
-        "Hope to see you again soon",
-        "Can't wait to welcome you and your friends back",
-        "You made the whole team's day",
-    ),
-}
-REPLY_SIGNOFFS = {
-    "vi": (
-        "Chúc anh/chị một ngày vui vẻ! — {biz}",
-        "Trân trọng, {biz}",
-        "Quản lý {biz}",
-        "Thân mến, team {biz}",
-        "— {biz}",
-    ),
-    "en": (
-        "Warm regards, the {biz} team",
-        "Best wishes, {biz}",
-        "See you soon! — {biz}",
-        "The {biz} team",
-        "Cheers, {biz}",
-    ),
-}
-
-VI_FAMILY = (
-    "Nguyễn",
-    "Trần",
-    "Lê",
-    "Phạm",
-    "Hoàng",
-    "Huỳnh",
-    "Phan",
-    "Võ",
-    "Đặng",
-    "Bùi",
-    "Đỗ",
-    "Hồ",
-    "Ngô",
-    "Dương",
-    "Lý",
-)
-VI_MIDDLE = ("T.", "V.", "N.", "H.", "M.", "Q.", "K.", "B.", "Đ.", "P.")
-VI_GIVEN = (
-    "Lan",
-    "Hương",
-    "Minh",
-    "Tuấn",
-    "Hùng",
-    "Thảo",
-    "Vy",
-    "Khoa",
-    "Nhi",
-    "Phúc",
-    "Trang",
-    "Dũng",
-    "Linh",
-    "Quân",
-    "Hà",
-    "Long",
-    "Ngân",
-    "Tâm",
-    "Duy",
-    "Yến",
-    "My",
-    "Nam",
-    "Bảo",
-    "Châu",
-)
-VI_DOUBLE = (
-    "Minh Anh",
-    "Bảo Ngọc",
-    "Gia Huy",
-    "Thanh Tâm",
-    "Khánh Linh",
-    "Hoài An",
-    "Ngọc Trâm",
-    "Quốc Bảo",
-    "Phương Thảo",
-    "Tuấn Kiệt",
-    "Thu Hà",
-    "Đức Anh",
-)
-EN_GIVEN = (
-    "Sam",
-    "Emma",
-    "Liam",
-    "Olivia",
-    "Noah",
-    "Ava",
-    "Jack",
-    "Chloe",
-    "Ben",
-    "Grace",
-    "Tom",
-    "Mia",
-    "Lucas",
-    "Hannah",
-    "Daniel",
-    "Ruby",
-    "Oscar",
-    "Leah",
-    "Max",
-    "Zoe",
-    "Ethan",
-    "Isla",
-)
-
-# Teencode: (pattern, replacements); "không gian" (space) is never shortened.
-TEENCODE = (
-    (re.compile(r"\bkhông\b(?! gian)", re.IGNORECASE), ("ko", "k", "hông", "hok")),
-    (re.compile(r"\bđược\b", re.IGNORECASE), ("đc", "dc")),
-    (re.compile(r"\bgì\b"), ("j",)),
-    (re.compile(r"\bbình thường\b", re.IGNORECASE), ("bt",)),
-    (re.compile(r"\bnhân viên\b", re.IGNORECASE), ("nv",)),
-    (re.compile(r"\brồi\b"), ("r",)),
-    (re.compile(r"\bmọi người\b", re.IGNORECASE), ("mn",)),
-    (re.compile(r"\bvới\b"), ("vs",)),
-)
 
 POSITIVE_BASE = {1: 0.05, 2: 0.12, 3: 0.45, 4: 0.85, 5: 0.95, 6: 1.0}
 STARS_BY_RUNG: dict[int, tuple[tuple[int, float], ...]] = {
@@ -1061,32 +168,12 @@ STARS_BY_RUNG: dict[int, tuple[tuple[int, float], ...]] = {
     6: ((5, 1.0),),
 }
 DAY_WEIGHTS = (1.0, 0.9, 1.0, 1.1, 1.3, 1.7, 1.6)  # Monday..Sunday
-HOUR_WEIGHTS = (
-    0.2,
-    0.1,
-    0.05,
-    0.05,
-    0.05,
-    0.2,
-    0.6,
-    1.2,
-    1.6,
-    1.5,
-    1.2,
-    1.3,
-    1.6,
-    1.4,
-    1.1,
-    1.1,
-    1.2,
-    1.3,
-    1.5,
-    1.9,
-    2.0,
-    1.9,
-    1.4,
-    0.7,
-)  # local time (UTC+7)
+# fmt: off
+HOUR_WEIGHTS = (  # local time (UTC+7), from midnight
+    0.2, 0.1, 0.05, 0.05, 0.05, 0.2, 0.6, 1.2, 1.6, 1.5, 1.2, 1.3,
+    1.6, 1.4, 1.1, 1.1, 1.2, 1.3, 1.5, 1.9, 2.0, 1.9, 1.4, 0.7,
+)
+# fmt: on
 LOCAL_OFFSET_HOURS = 7
 CONFLICT_RATE = 0.027  # of reviews whose text is not rung 3: about 2% overall
 SARCASM_RATE_WHEN_LOW = 0.04
@@ -1109,7 +196,7 @@ def build_world(now: datetime, *, seed: int = 7, weeks: int = 16) -> tuple[DemoB
     if weeks < 1:
         raise ValueError(f"weeks must be at least 1, got {weeks}")
     anchor = week_anchor(now)
-    return tuple(_build_business(p, anchor, seed, weeks) for p in PROFILES)
+    return tuple(_build_business(p, anchor, seed, weeks) for p in load_profiles())
 
 
 def week_anchor(now: datetime) -> datetime:
@@ -1211,11 +298,12 @@ def _write_text(
     rng: random.Random, profile: _Profile, rung: int, lang: str, progress: float
 ) -> tuple[_Text, int]:
     """Body, title and stars; stars follow the text's rung except for the odd conflict."""
+    shorts = load_phrases().short
     roll = rng.random()
     if rung <= 2 and roll < SARCASM_RATE_WHEN_LOW:
         return _sarcastic_text(rng, profile, lang), rng.choice((1, 1, 2))
-    if (lang, rung) in SHORT and roll > 1.0 - SHORT_RATE:
-        body = _surface(rng, lang, rung, [rng.choice(SHORT[(lang, rung)])], short=True)
+    if (lang, rung) in shorts and roll > 1.0 - SHORT_RATE:
+        body = _surface(rng, lang, rung, [rng.choice(shorts[lang, rung])], short=True)
         return _Text(body=body, title=None, remarks=()), _stars_for(rng, rung)
     size = LONG if rng.random() < LONG_RATE else rng.choice((1, 1, 2, 2, 2))
     text = _composed_text(rng, profile, rung, lang, progress, size)
@@ -1226,17 +314,12 @@ def _write_text(
 
 
 def _slots(rng: random.Random, profile: _Profile, lang: str) -> dict[str, object]:
-    menu, drinks = (
-        (profile.menu_vi, profile.drinks_vi)
-        if lang == "vi"
-        else (profile.menu_en, profile.drinks_en)
-    )
-    drink = rng.choice(drinks)
+    drink = rng.choice(profile.drinks[lang])
     return {
-        "dish": rng.choice(menu),
+        "dish": rng.choice(profile.menu[lang]),
         "drink": drink,
         "a_drink": ("an " if drink[0] in "aeiou" else "a ") + drink,
-        "group": rng.choice(GROUPS[lang]),
+        "group": rng.choice(load_phrases().groups[lang]),
         "n": rng.choice(range(30, 95, 5)),
         "k": rng.randint(2, 12),
         "price": rng.choice(range(45, 260, 5)),
@@ -1246,23 +329,25 @@ def _slots(rng: random.Random, profile: _Profile, lang: str) -> dict[str, object
 def _composed_text(
     rng: random.Random, profile: _Profile, rung: int, lang: str, progress: float, size: int
 ) -> _Text:
+    phrases = load_phrases()
     slots = _slots(rng, profile, lang)
     mood = 1 if rung >= 4 else (0 if rung == 3 else -1)
     sentences: list[str] = []
     if rng.random() < 0.7 or size == LONG:
-        sentences.append(rng.choice(OPENINGS[lang]))
+        sentences.append(rng.choice(phrases.openings[lang]))
     if rng.random() < 0.4 or size == LONG or not sentences:
         food_mood = mood if rng.random() < 0.75 else rng.choice((-1, 0, 1))
-        sentences.append(rng.choice(FOOD[(lang, food_mood)]))
+        sentences.append(rng.choice(phrases.food[lang, food_mood]))
     if size == LONG or rng.random() < 0.12:
-        sentences.append(rng.choice(FILLERS[lang]))
+        sentences.append(rng.choice(phrases.fillers[lang]))
     remarks = _remarks(rng, profile, rung, progress, size)
     sentences.extend(_remark_sentences(rng, profile, lang, remarks))
     if size == LONG:
-        sentences.insert(0 if rng.random() < 0.5 else len(sentences), rng.choice(LONG_ASIDES[lang]))
-    if (lang, rung) in STORIES and (rung == 6 or size == LONG or rng.random() < 0.3):
-        sentences.append(rng.choice(STORIES[(lang, rung)]))
-    sentences.append(rng.choice(INTENTS[(lang, rung)]))
+        at = 0 if rng.random() < 0.5 else len(sentences)
+        sentences.insert(at, rng.choice(phrases.long_asides[lang]))
+    if (lang, rung) in phrases.stories and (rung == 6 or size == LONG or rng.random() < 0.3):
+        sentences.append(rng.choice(phrases.stories[lang, rung]))
+    sentences.append(rng.choice(phrases.intents[lang, rung]))
     filled = [s.format(**slots) for s in sentences]
     body = _surface(rng, lang, rung, filled, short=False)
     title = _title(rng, lang, rung, remarks)
@@ -1271,19 +356,20 @@ def _composed_text(
 
 def _sarcastic_text(rng: random.Random, profile: _Profile, lang: str) -> _Text:
     """A positive word next to a complaint ("great, only waited 2 hours"), then a plain one."""
+    phrases = load_phrases()
     slots = _slots(rng, profile, lang)
-    sentences = [rng.choice(SARCASM[lang])]
+    sentences = [rng.choice(phrases.sarcasm[lang])]
     if rng.random() < 0.6:
-        sentences.insert(0, rng.choice(OPENINGS[lang]))
+        sentences.insert(0, rng.choice(phrases.openings[lang]))
     remarks: tuple[tuple[str, bool], ...] = ((RESPONSIVENESS, False),)
     if rng.random() < 0.5:
-        sentences.append(rng.choice(INTENTS[(lang, 2)]))
+        sentences.append(rng.choice(phrases.intents[lang, 2]))
     else:
         dimension = rng.choice((RELIABILITY, ASSURANCE, EMPATHY))
-        sentences.append(rng.choice(REMARKS[(lang, dimension, False)]))
+        sentences.append(rng.choice(phrases.remarks[lang, dimension, False]))
         remarks += ((dimension, False),)
     body = _surface(rng, lang, 2, [s.format(**slots) for s in sentences], short=False)
-    title = rng.choice(SARCASM_TITLES[lang]) if rng.random() < 0.5 else None
+    title = rng.choice(phrases.sarcasm_titles[lang]) if rng.random() < 0.5 else None
     return _Text(body=body, title=_match_script(body, title), remarks=remarks)
 
 
@@ -1345,10 +431,11 @@ def _is_positive(
 def _remark_text(
     rng: random.Random, profile: _Profile, lang: str, dimension: str, positive: bool
 ) -> str:
+    phrases = load_phrases()
     voiced = profile.reply_voice == (1 if positive else -1)
     if dimension == RESPONSIVENESS and voiced and rng.random() < 0.45:
-        return rng.choice(REPLY_VOICE[(lang, positive)])
-    return rng.choice(REMARKS[(lang, dimension, positive)])
+        return rng.choice(phrases.reply_voice[lang, positive])
+    return rng.choice(phrases.remarks[lang, dimension, positive])
 
 
 def _remark_sentences(
@@ -1367,10 +454,11 @@ def _title(
 ) -> str | None:
     if rng.random() < 0.5:
         return None
+    phrases = load_phrases()
     if remarks and rng.random() < 0.5:
         dimension, positive = remarks[0]
-        return rng.choice(TITLES_BY_REMARK[(lang, dimension, positive)])
-    return rng.choice(TITLES_BY_RUNG[(lang, rung)])
+        return rng.choice(phrases.titles_by_remark[lang, dimension, positive])
+    return rng.choice(phrases.titles_by_rung[lang, rung])
 
 
 def _surface(rng: random.Random, lang: str, rung: int, sentences: list[str], *, short: bool) -> str:
@@ -1397,7 +485,7 @@ def _surface(rng: random.Random, lang: str, rung: int, sentences: list[str], *, 
 def _ending(rng: random.Random, lang: str, rung: int) -> str:
     mood = 1 if rung >= 4 else (0 if rung == 3 else -1)
     if rng.random() < (0.2 if lang == "vi" else 0.1):
-        return " " + rng.choice(EMOJI[mood])
+        return " " + rng.choice(load_phrases().emoji[mood])
     if mood > 0:
         return rng.choice((".", "!", "!!", "") if lang == "vi" else (".", "!", "!"))
     return rng.choice((".", "", "...") if lang == "vi" else (".", "."))
@@ -1415,7 +503,7 @@ def _vietnamese_style(rng: random.Random, text: str) -> str:
 
 
 def _teencode(rng: random.Random, text: str) -> str:
-    for pattern, replacements in TEENCODE:
+    for pattern, replacements in load_phrases().teencode:
         if rng.random() < 0.75:
             text = pattern.sub(rng.choice(replacements), text)
     return text
@@ -1442,14 +530,16 @@ def _published_at(rng: random.Random, week_start: datetime) -> datetime:
 
 
 def _author(rng: random.Random, lang: str) -> str:
+    phrases = load_phrases()
     if lang == "en" and rng.random() < 0.6:
-        return f"{rng.choice(EN_GIVEN)} {rng.choice('ABCDEFGHJKLMNPRSTW')}."
+        return f"{rng.choice(phrases.en_given)} {rng.choice('ABCDEFGHJKLMNPRSTW')}."
     style = rng.random()
     if style < 0.45:
-        return f"{rng.choice(VI_FAMILY)} {rng.choice(VI_MIDDLE)} {rng.choice(VI_GIVEN)}"
+        family, middle, given = phrases.vi_family, phrases.vi_middle, phrases.vi_given
+        return f"{rng.choice(family)} {rng.choice(middle)} {rng.choice(given)}"
     if style < 0.75:
-        return rng.choice(VI_DOUBLE)
-    return f"{rng.choice(VI_GIVEN)} {rng.choice(VI_FAMILY)[0]}."
+        return rng.choice(phrases.vi_double)
+    return f"{rng.choice(phrases.vi_given)} {rng.choice(phrases.vi_family)[0]}."
 
 
 def _reply(
@@ -1479,16 +569,142 @@ def _reply(
 def _reply_body(
     rng: random.Random, business: str, stars: int, lang: str, remarks: Sequence[tuple[str, bool]]
 ) -> str:
+    phrases = load_phrases()
     mood = 1 if stars >= 4 else (0 if stars == 3 else -1)
-    greeting = rng.choice(REPLY_GREETINGS[lang])
-    thanks = rng.choice(REPLY_THANKS[(lang, mood)])
+    greeting = rng.choice(phrases.reply_greetings[lang])
+    thanks = rng.choice(phrases.reply_thanks[lang, mood])
     separator = ", " if lang == "vi" and greeting != "Dạ" else " "
     lines = [f"{greeting}{separator}{thanks}".format(biz=business)]
     fitting = [r for r in remarks if mood == 0 or r[1] == (mood > 0)]
     if fitting and rng.random() < 0.8:
         dimension, positive = rng.choice(fitting)
-        lines.append(rng.choice(REPLY_REMARK_LINES[(lang, dimension, positive)]))
+        lines.append(rng.choice(phrases.reply_remark_lines[lang, dimension, positive]))
     if rng.random() < 0.7 or len(lines) == 1:
-        lines.append(rng.choice(REPLY_GENERIC[(lang, mood)]))
-    signoff = rng.choice(REPLY_SIGNOFFS[lang]).format(biz=business)
+        lines.append(rng.choice(phrases.reply_generic[lang, mood]))
+    signoff = rng.choice(phrases.reply_signoffs[lang]).format(biz=business)
     return ". ".join(lines) + ". " + signoff
+
+
+# --- the data files ---------------------------------------------------------------------------
+
+
+@cache
+def load_phrases() -> Phrases:
+    """The bundled phrase banks (``phrases/*.toml``), read once per process."""
+    return read_phrases(files("scheduler.demo") / "phrases")
+
+
+@cache
+def load_profiles() -> tuple[_Profile, ...]:
+    """The bundled businesses (``businesses.toml``), read once per process."""
+    return read_profiles(files("scheduler.demo") / "businesses.toml")
+
+
+def read_phrases(folder: Traversable) -> Phrases:
+    """The phrase banks of ``vi.toml``, ``en.toml`` and ``common.toml`` in ``folder``."""
+    sources = {name: _Source(folder / f"{name}.toml") for name in (*LANGUAGES, "common")}
+    banks: dict[str, Any] = {}
+    for spec in fields(Phrases):
+        if not spec.metadata:
+            continue
+        key, keyed_by, every, file = spec.metadata["at"]
+        found = {
+            (parts if file else (name, *parts)): bank
+            for name in ((file,) if file else LANGUAGES)
+            for parts, bank in sources[name].keyed(key, keyed_by, every=every).items()
+        }
+        # One list is the bank itself; a key of one part is that part.
+        banks[spec.name] = found.get(()) or {
+            p[0] if len(p) == 1 else p: b for p, b in found.items()
+        }
+    return Phrases(teencode=sources["vi"].rules("teencode"), **banks)
+
+
+def read_profiles(path: Traversable) -> tuple[_Profile, ...]:
+    """The ``[[business]]`` tables of ``path``, in order: ours first, then the competitors."""
+    source = _Source(path)
+    names = [spec.name for spec in fields(_Profile)]
+    entries = source.get("business")
+    if not isinstance(entries, list) or not entries:
+        source.fail("business", "must be one or more tables: [[business]]")
+    profiles = []
+    for i, entry in enumerate(entries):
+        where = f"business[{i}]"
+        if not isinstance(entry, dict):
+            source.fail(where, "must be a table: [[business]]")
+        for name in sorted({*names} ^ {*entry}):
+            problem = "is missing" if name in names else "is not a field of a business"
+            source.fail(f"{where}.{name}", problem)
+        profiles.append(_Profile(**{name: _frozen(entry[name]) for name in names}))
+    return tuple(profiles)
+
+
+def _frozen(value: Any) -> Any:
+    """TOML's lists as tuples, at any depth."""
+    if isinstance(value, dict):
+        return {key: _frozen(item) for key, item in value.items()}
+    return tuple(_frozen(item) for item in value) if isinstance(value, list) else value
+
+
+class _Source:
+    """One TOML data file; its getters raise ValueError naming the file and the key at fault."""
+
+    def __init__(self, path: Traversable) -> None:
+        self.path = path
+        try:
+            self.data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+            raise ValueError(f"{path}: cannot read the demo world's data ({error})") from error
+
+    def fail(self, key: str, problem: str) -> NoReturn:
+        raise ValueError(f"{self.path}: {key} {problem}")
+
+    def get(self, key: str) -> Any:
+        value: Any = self.data
+        for part in key.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        if value is None:
+            self.fail(key, "is missing")
+        return value
+
+    def strings(self, key: str, value: Any) -> Bank:
+        if not isinstance(value, list) or not all(isinstance(s, str) and s.strip() for s in value):
+            self.fail(key, "must be a list of non-blank strings")
+        if not value:
+            self.fail(key, "is empty")
+        return tuple(value)
+
+    def keyed(
+        self, key: str, keyed_by: Sequence[Mapping[str, object]], *, every: bool = True
+    ) -> dict[tuple[object, ...], Bank]:
+        """The lists under ``key``, in the file's order; the names of the tables they are in,
+        nested as ``keyed_by`` says, give the parts of their keys."""
+        if not keyed_by:
+            return {(): self.strings(key, self.get(key))}
+        names, table = keyed_by[0], self.get(key)
+        if not isinstance(table, dict) or not table:
+            self.fail(key, f"must be a table of {', '.join(names)}")
+        for name in (*table, *names):
+            if name not in names or (name not in table and every):
+                problem = "is missing" if name in names else f"is not one of {', '.join(names)}"
+                self.fail(f"{key}.{name}", problem)
+        return {
+            (names[name], *parts): bank
+            for name in table
+            for parts, bank in self.keyed(f"{key}.{name}", keyed_by[1:]).items()
+        }
+
+    def rules(self, key: str) -> tuple[tuple[re.Pattern[str], Bank], ...]:
+        """``'regular expression' = [replacements]`` entries, in the file's order."""
+        table = self.get(key)
+        if not isinstance(table, dict) or not table:
+            self.fail(key, "must be a table of 'regular expression' = [replacements]")
+        rules = []
+        for pattern, replacements in table.items():
+            try:
+                rules.append(
+                    (re.compile(pattern), self.strings(f"{key}.'{pattern}'", replacements))
+                )
+            except re.error as error:
+                self.fail(f"{key}.'{pattern}'", f"is not a regular expression ({error})")
+        return tuple(rules)
