@@ -167,7 +167,6 @@ class CrawlRunRecorder:
         )
         log = logger.info if ok else logger.error
         log("crawl run %d %s: %s", self.run_id, "ok" if ok else "UNHEALTHY", health)
-        spider.db.close()
 
 
 def feed_result(spider: SourceSpider, reason: str, stats: dict[str, Any]) -> dict[str, Any]:

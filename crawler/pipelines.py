@@ -7,7 +7,6 @@ Every dropped review is counted under ``ladder/dropped/<reason>``; the store wri
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Callable
 from typing import Any, Self
 
@@ -17,6 +16,7 @@ from crawler.items import RawAggregate, ReviewPage, SignalPage
 from crawler.normalize import SourceContext, normalize_aggregate, normalize_page
 from crawler.source_spider import ReviewSpider, SourceSpider
 from crawler.spiders.signals import SignalsSpider
+from db.exceptions import DatabaseError
 from db.store import ReviewWriter, record_aggregate, record_signals
 
 logger = logging.getLogger(__name__)
@@ -127,7 +127,7 @@ class ReviewBatches:
         rows, self.rows = self.rows, []
         try:
             counts = self.writer.write(rows)
-        except sqlite3.Error as error:  # the pages are fetched again by the next crawl
+        except DatabaseError as error:  # the pages are fetched again by the next crawl
             self.inc("ladder/store_errors", 1)
             self.inc("ladder/reviews_unsaved", len(rows))
             logger.error("could not store %d reviews: %s", len(rows), error)
@@ -169,7 +169,7 @@ class StorePipeline(_PagePipeline):
             return
         try:
             spider.writer.walk_completed()
-        except sqlite3.Error as error:
+        except DatabaseError as error:
             logger.error("could not record the completed walk: %s", error)
 
 

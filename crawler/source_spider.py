@@ -30,12 +30,12 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from sqlite_utils import Database
 from twisted.python.failure import Failure
 
+from crawler.connection import CrawlDatabase
 from crawler.extract import EXTRACTORS, as_utf8
 from crawler.feed import decode_settled, key_prefix, parse_now, review_item
 from crawler.items import ExtractedPage, ReviewPage
 from crawler.normalize import SourceContext, page_keys
 from crawler.sources import source_options, with_defaults
-from db import open_db
 from db.store import ReviewWriter, author_salt, sync_business, sync_source
 
 logger = logging.getLogger(__name__)
@@ -50,6 +50,7 @@ class SourceSpider(scrapy.Spider):
     """What every source's spider shares: its arguments, its options, the database, its source
     row, and the crawl run the recorder keeps (:mod:`crawler.extensions`)."""
 
+    #: The crawl's connection, borrowed from its owner (:class:`crawler.connection.CrawlDatabase`).
     db: Database
     source_id: int
     business_id: int
@@ -114,10 +115,7 @@ class SourceSpider(scrapy.Spider):
         return spider
 
     def open_store(self) -> None:
-        path = self.crawler.settings.get("LADDER_DB")
-        if not path:
-            raise UsageError(f"{self.name}: pass the database with -s LADDER_DB=PATH")
-        self.db = open_db(path)
+        self.db = CrawlDatabase.from_crawler(self.crawler).db
         self.business_id = sync_business(self.db, self.business)
         self.source_id = sync_source(self.db, self.business_id, self.name, self.start_url)
 

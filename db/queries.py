@@ -8,6 +8,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from db.exceptions import ServeError
+from db.guard import HIDDEN
 from db.rows import (
     Business,
     BusinessSummary,
@@ -472,3 +474,35 @@ def delivered_reports(db: Database, week: str) -> list[ReportRow]:
         ReportRow(w, lang, subject, mid, json.loads(recipients), written, status, sent)
         for w, lang, subject, mid, recipients, written, status, sent in cursor
     ]
+
+
+def exportable(db: Database) -> list[str]:
+    """Tables and views a user may export (not the search index's shadow tables, nor the
+    settings, which hold the salt of the reviewer hashes)."""
+    return [
+        name
+        for (name,) in db.execute(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
+            "AND name NOT LIKE 'reviews_fts%' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+        )
+        if name not in HIDDEN
+    ]
+
+
+def export_rows(
+    db: Database, name: str, *, week: str | None = None
+) -> tuple[list[str], Iterator[tuple[Any, ...]]]:
+    """The columns and rows of a table or view (of one week, when it has a ``week`` column)."""
+    known = exportable(db)
+    if name not in known:
+        raise ServeError(f"no table or view {name!r}; choose one of: {', '.join(known)}")
+    columns = [row[1] for row in db.execute(f"PRAGMA table_info([{name}])")]
+    sql = f"SELECT * FROM [{name}]"  # noqa: S608 - the name was checked against sqlite_master
+    parameters: list[str] = []
+    if week is not None:
+        if "week" not in columns:
+            raise ServeError(f"{name} has no week column; leave out --week")
+        sql += " WHERE week = ?"
+        parameters.append(week)
+    cursor = db.execute(sql, parameters)
+    return [d[0] for d in cursor.description], iter(cursor)

@@ -25,9 +25,9 @@ from click.testing import CliRunner
 
 from analysis.vocabulary import DIMENSION_NAMES, RUNG_NAMES
 from db import open_db
+from db.canned import QUERIES
 from db.views import VIEWS
 from scheduler.cli import cli
-from scheduler.web.browse import QUERIES
 
 DOCS = Path(__file__).parent.parent / "docs" / "queries.md"
 

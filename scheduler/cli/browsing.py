@@ -58,7 +58,8 @@ def export(ctx: click.Context, name: str, fmt: str, week: str | None, out: Path 
       ladder export latest_ranking --format csv --out ranking.csv
       ladder export gaps --week 2026-W47 --format jsonl | jq .
     """
-    from scheduler.web.browse import export_rows, write_export
+    from db.queries import export_rows
+    from scheduler.web.export import write_export
 
     config = load(ctx)
     with contextlib.closing(open_db(config.database)) as db:

@@ -1,0 +1,48 @@
+"""The crawl's one connection to the database, and who owns it.
+
+:class:`CrawlDatabase` is built from the crawler (Scrapy-style ``from_crawler``): the spider asks
+for it when it is built (it needs its source row before the first request), the pipelines and the
+crawl-run recorder borrow it, and it closes itself when the crawler's engine has stopped, after the
+pipelines flushed their last batch and the recorder wrote the run's end. Nobody else opens or
+closes it. A feed-mode crawl on a Scrapyd node never asks for it, so it never opens.
+"""
+
+from __future__ import annotations
+
+from typing import Self
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import UsageError
+from sqlite_utils import Database
+
+from db import open_db
+
+
+class CrawlDatabase:
+    def __init__(self, path: str, name: str = "crawl") -> None:
+        self.path = path
+        self.name = name
+        self._db: Database | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        path = crawler.settings.get("LADDER_DB")
+        name = crawler.spidercls.name if crawler.spidercls is not None else "crawl"
+        if not path:
+            raise UsageError(f"{name}: pass the database with -s LADDER_DB=PATH")
+        owner = cls(str(path), name)
+        crawler.signals.connect(owner.close, signal=signals.engine_stopped)
+        return owner
+
+    @property
+    def db(self) -> Database:
+        """The connection, opened (with migrations applied) on first use."""
+        if self._db is None:
+            self._db = open_db(self.path)
+        return self._db
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
