@@ -4,68 +4,24 @@
 :mod:`db.queries` (returning the row types of :mod:`db.rows`), writes in :mod:`db.store`, the schema
 in :mod:`db.migrations` and :mod:`db.views`; :mod:`db.exceptions` holds every exception of Service
 Ladder.
+
+``open_db`` is loaded on first use (PEP 562): importing ``db.rows`` or ``db.exceptions`` does not
+load sqlite-utils (and through it numpy), so commands that open no database start quickly.
 """
 
 from __future__ import annotations
 
-import sqlite3
-import time
-from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from sqlite_utils import Database
-
-from db.exceptions import DatabaseError
-from db.migrations import apply_migrations
+if TYPE_CHECKING:
+    from db.database import BUSY_TIMEOUT_SECONDS, open_db
 
 __all__ = ["BUSY_TIMEOUT_SECONDS", "open_db"]
 
-#: How long a writer waits for another writer before "database is locked". Crawls, the analysis,
-#: ``ladder serve`` and a report may all touch the file at once; tens of seconds keeps them polite.
-BUSY_TIMEOUT_SECONDS = 60.0
 
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from db import database
 
-def open_db(path: str | Path, *, migrate: bool = True) -> Database:
-    """Open (creating if needed) the database at ``path`` in WAL mode with migrations applied.
-
-    >>> db = open_db(tmp_path / "ladder.db")  # doctest: +SKIP
-    >>> db["reviews"].count  # doctest: +SKIP
-    0
-    """
-    path = Path(path)
-    if path.is_dir():
-        raise DatabaseError(f"{path}: is a folder; give the path of a database file")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS)
-        database = Database(conn)
-        _use_wal(conn)
-        database.execute("PRAGMA synchronous=NORMAL")
-        database.execute("PRAGMA foreign_keys=ON")
-    except sqlite3.DatabaseError as error:
-        raise DatabaseError(
-            f"{path}: cannot open as a SQLite database ({error}); is it the right file?"
-        ) from error
-    if migrate:
-        apply_migrations(database, path)
-    return database
-
-
-def _use_wal(conn: sqlite3.Connection) -> None:
-    """Switch ``conn``'s file to WAL, waiting for other connections that are doing the same.
-
-    Changing the journal mode needs the file to itself, and SQLite answers "database is locked"
-    at once, without the busy timeout, while another connection is creating or switching the same
-    new file: two scheduler jobs opening a fresh database together failed this way.
-    """
-    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
-    delay = 0.005
-    while True:
-        try:
-            conn.execute("PRAGMA journal_mode=WAL")
-            return
-        except sqlite3.OperationalError as error:
-            locked = "locked" in str(error) or "busy" in str(error)
-            if not locked or time.monotonic() + delay > deadline:
-                raise
-        time.sleep(delay)
-        delay = min(delay * 2, 0.25)
+        return getattr(database, name)
+    raise AttributeError(f"module 'db' has no attribute {name!r}")

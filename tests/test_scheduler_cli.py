@@ -147,3 +147,26 @@ def test_docs_mention_every_command() -> None:
     for name in COMMANDS:
         assert f"ladder {name}" in docs, f"docs/cli.md does not describe `ladder {name}`"
         assert f"ladder {name}" in readme, f"README.md's commands table lacks `ladder {name}`"
+
+
+@pytest.mark.parametrize("arguments", [["--help"], ["config"], ["cron"], ["crawl", "--help"]])
+def test_commands_that_read_no_reviews_start_without_the_numerical_code(
+    tmp_path: Path, arguments: list[str]
+) -> None:
+    """The config and the CLI load neither numpy nor sqlite-utils (which imports numpy): about
+    0.3 s of imports that only commands touching the database or the analysis should pay."""
+    config = write_config(tmp_path, {"Ours": ["https://example.com/r"]})
+    probe = (
+        "import sys\n"
+        "from scheduler.cli import cli\n"
+        "try:\n"
+        f"    cli([*{['--config', str(config)]!r}, *{arguments!r}])\n"
+        "except SystemExit as stop:\n"
+        "    assert not stop.code, stop.code\n"
+        "loaded = sorted({'numpy', 'sqlite_utils', 'scrapy', 'matplotlib'} & set(sys.modules))\n"
+        "print('LOADED', loaded)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=tmp_path
+    )
+    assert "LOADED []" in result.stdout, result.stdout + result.stderr

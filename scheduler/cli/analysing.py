@@ -10,9 +10,6 @@ from typing import TextIO
 
 import click
 
-from db import open_db
-from scheduler.analyze.readers import choose_week
-from scheduler.analyze.refresh import describe_analysis, run_analysis
 from scheduler.cli.app import cli, load
 
 
@@ -82,6 +79,8 @@ def analyze(ctx: click.Context, force: bool) -> None:
     Example:
       ladder crawl && ladder analyze
     """
+    from db import open_db
+    from scheduler.analyze.refresh import describe_analysis, run_analysis
     from scheduler.cli.tables import console
 
     config = load(ctx)
@@ -106,6 +105,9 @@ def rank(ctx: click.Context, week: str | None, segment: str, as_json: bool) -> N
       ladder rank
       ladder rank --week 2026-W47 --segment repeat --json
     """
+    from db import open_db
+    from scheduler.analyze.readers import choose_week
+    from scheduler.analyze.refresh import run_analysis
     from scheduler.cli.tables import console, show_rank
 
     config = load(ctx)
@@ -131,6 +133,9 @@ def explain(ctx: click.Context, business: str, week: str | None) -> None:
     Example:
       ladder explain "Highlands Corner"
     """
+    from db import open_db
+    from scheduler.analyze.readers import choose_week
+    from scheduler.analyze.refresh import run_analysis
     from scheduler.cli.tables import console, show_explanation
 
     config = load(ctx)

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import click
 
-from db import open_db
 from scheduler.cli.app import cli, load
 
 
@@ -25,6 +24,7 @@ def serve(ctx: click.Context, port: int) -> None:
     Example:
       ladder serve --port 8001   # then open http://127.0.0.1:8001/
     """
+    from db import open_db
     from scheduler.web.browse import datasette_command, write_metadata
 
     config = load(ctx)
@@ -58,6 +58,7 @@ def export(ctx: click.Context, name: str, fmt: str, week: str | None, out: Path 
       ladder export latest_ranking --format csv --out ranking.csv
       ladder export gaps --week 2026-W47 --format jsonl | jq .
     """
+    from db import open_db
     from db.queries import export_rows
     from scheduler.web.export import write_export
 

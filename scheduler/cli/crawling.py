@@ -12,14 +12,8 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from crawler.health import BROKEN
 from crawler.sources import SOURCE_KINDS, source_options
-from db import open_db
-from scheduler.analyze.readers import source_states
 from scheduler.cli.app import EXIT_UNHEALTHY, cli, load, load_optional
-from scheduler.crawl.engine import crawl_sources
-from scheduler.crawl.fetch import read_page
-from scheduler.crawl.targets import select_targets
 
 
 @cli.command()
@@ -42,6 +36,8 @@ def crawl(ctx: click.Context, businesses: tuple[str, ...], kind: str | None, ful
       ladder crawl "Highlands Corner" --source schemaorg --full
     """
     from scheduler.cli.tables import CrawlProgress, print_crawl
+    from scheduler.crawl.engine import crawl_sources
+    from scheduler.crawl.targets import select_targets
 
     config = load(ctx)
     targets = select_targets(config, businesses, kind)
@@ -107,6 +103,7 @@ def extract(ctx: click.Context, kind: str, options: tuple[str, ...], page: str) 
       ladder extract --source schemaorg --option next=a.pager-next https://example.com/reviews
     """
     from crawler.preview import preview_page
+    from scheduler.crawl.fetch import read_page
 
     parsed = _parse_options(kind, options)
     config = load_optional(ctx)
@@ -148,6 +145,9 @@ def status(ctx: click.Context) -> None:
     Example:
       ladder status || echo "a source needs attention"
     """
+    from crawler.health import BROKEN
+    from db import open_db
+    from scheduler.analyze.readers import source_states
     from scheduler.cli.tables import console, status_table
 
     config = load(ctx)
@@ -170,6 +170,7 @@ def signals(ctx: click.Context, business: str | None) -> None:
       ladder crawl --source signals && ladder signals
       ladder signals "Highlands Corner"
     """
+    from db import open_db
     from scheduler.cli.tables import console, show_signals
 
     config = load(ctx)
@@ -214,6 +215,7 @@ def import_command(
       ladder import export.jsonl --business "Mộc" --source zalo --map text=noi_dung --map date=ngay
     """
     from crawler.importer import import_reviews
+    from db import open_db
 
     config = load(ctx)
     if business not in {b.name for b in config.businesses}:

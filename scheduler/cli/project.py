@@ -9,14 +9,7 @@ from pathlib import Path
 
 import click
 
-from db import open_db
-from db.queries import business_summaries, count_reviews
-from scheduler.analyze.readers import choose_week
-from scheduler.analyze.refresh import describe_analysis, run_analysis
 from scheduler.cli.app import EXIT_UNHEALTHY, cli, load
-from scheduler.config import dump_config, find_config, load_config
-from scheduler.crawl.engine import crawl_sources
-from scheduler.crawl.targets import select_targets
 
 
 @cli.command()
@@ -30,6 +23,9 @@ def init(ctx: click.Context, force: bool) -> None:
       ladder init                      # ./ladder.toml and ./ladder.db
       ladder --config shop/ladder.toml init
     """
+    from db import open_db
+    from scheduler.config import find_config, load_config
+
     path = find_config(ctx.obj["config"])
     if path.exists() and not force:
         raise click.ClickException(f"{path}: exists already; use --force to overwrite it")
@@ -51,6 +47,8 @@ def show_config(ctx: click.Context) -> None:
     Example:
       LADDER_CONFIG=shop/ladder.toml ladder config
     """
+    from scheduler.config import dump_config
+
     click.echo(dump_config(load(ctx)), nl=False)
 
 
@@ -74,6 +72,10 @@ def demo(ctx: click.Context, out: Path) -> None:
       ladder demo --out /tmp/ladder-demo
       sqlite3 /tmp/ladder-demo/ladder.db 'select count(*) from reviews'
     """
+    from db import open_db
+    from db.queries import business_summaries, count_reviews
+    from scheduler.analyze.readers import choose_week
+    from scheduler.analyze.refresh import describe_analysis, run_analysis
     from scheduler.cli.tables import (
         CrawlProgress,
         business_table,
@@ -82,6 +84,9 @@ def demo(ctx: click.Context, out: Path) -> None:
         show_rank,
         show_signals,
     )
+    from scheduler.config import load_config
+    from scheduler.crawl.engine import crawl_sources
+    from scheduler.crawl.targets import select_targets
     from scheduler.deliver.dispatch import write_report
     from scheduler.demo.launch import demo_port, serve_demo, write_demo_config
 

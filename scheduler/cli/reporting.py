@@ -8,7 +8,6 @@ from pathlib import Path
 
 import click
 
-from db import open_db
 from scheduler.cli.app import EXIT_UNDELIVERED, cli, load
 
 
@@ -48,6 +47,7 @@ def report(
       ladder report --week 2026-W47 --out /tmp/report
       ladder report --send --to manager@example.com
     """
+    from db import open_db
     from scheduler.deliver.dispatch import send_report, write_report
 
     config = load(ctx)
@@ -86,6 +86,7 @@ def outbox_command(ctx: click.Context, flush: bool) -> None:
     Example:
       ladder outbox && ladder outbox --flush
     """
+    from db import open_db
     from scheduler.deliver.dispatch import flush_outbox, outbox
 
     config = load(ctx)
