@@ -1,4 +1,7 @@
-"""Templated owner replies: a reply that is a near-copy of another reply by the same business.
+"""Owner replies: how often, how fast and how templated each business answers its reviews.
+
+:class:`ReplyWindow` keeps the trailing weeks' figures. A *templated* reply is a near-copy of
+another reply by the same business.
 
 "Cảm ơn chị Lan đã ủng hộ quán, hẹn gặp lại chị!" and "Cảm ơn anh Minh đã ủng hộ quán, hẹn gặp lại
 anh!" are one template with the reviewer filled in. Two replies are near-copies when the Jaccard
@@ -15,14 +18,19 @@ pairs; the share of equal signature values estimates their similarity.
 from __future__ import annotations
 
 import re
+import statistics
 import unicodedata
 import zlib
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from analysis.position import wilson_interval
 from analysis.tokens import word_keys
+from db.rows import ReplyStats
 
 #: Shingles of this many words.
 SHINGLE = 3
@@ -168,3 +176,94 @@ def _keys(values: Signatures) -> npt.NDArray[np.uint64]:
     mixed = values.astype(np.uint64) * _MIX[: values.shape[1]]
     keys: npt.NDArray[np.uint64] = np.bitwise_xor.reduce(mixed, axis=1)
     return keys
+
+
+def _interval(count: int, total: int) -> tuple[float | None, float | None]:
+    """The Wilson 90% interval of ``count / total``, rounded; ``None`` without a total."""
+    if not total:
+        return None, None
+    low, high = wilson_interval(count / total, total)
+    return round(low, 4), round(high, 4)
+
+
+def _by_business(replies: list[tuple[int, bytes]]) -> dict[int, Signatures]:
+    """Each business's reply signatures (see :mod:`analysis.replies`)."""
+    if not replies:
+        return {}
+    ids = np.fromiter((business_id for business_id, _ in replies), dtype=np.int64)
+    stored = from_blobs([blob for _, blob in replies])
+    return {int(b): stored[ids == b] for b in np.unique(ids)}
+
+
+def _merge(weeks: Iterable[list[ReplyStats]]) -> dict[int, ReplyStats]:
+    """Reply figures of several weeks added up per business."""
+    merged: dict[int, ReplyStats] = {}
+    for week in weeks:
+        for s in week:
+            if s.business_id in merged:
+                m = merged[s.business_id]
+                s = ReplyStats(
+                    s.business_id,
+                    m.reviews + s.reviews,
+                    m.replies + s.replies,
+                    m.negative_reviews + s.negative_reviews,
+                    m.negative_replies + s.negative_replies,
+                    m.latencies_hours + s.latencies_hours,
+                )
+            merged[s.business_id] = s
+    return dict(sorted(merged.items()))
+
+
+class ReplyWindow:
+    """Owner replies over the trailing weeks: each business's reply rate (with its Wilson 90%
+    interval), the rate on negative reviews (1–2★ or rung 1–2), the median reply latency and the
+    share of templated replies. Each week's figures are added once and kept, as counts and reply
+    signatures, for as many weeks as the window holds."""
+
+    def __init__(self, weeks: int) -> None:
+        self.stats: deque[list[ReplyStats]] = deque(maxlen=weeks)
+        self.signatures: deque[dict[int, Signatures]] = deque(maxlen=weeks)
+
+    def add(self, stats: Sequence[ReplyStats], signatures: Sequence[tuple[int, bytes]]) -> None:
+        """A new week: its reply figures per business and its ``(business_id, signature)``s."""
+        self.stats.append(list(stats))
+        self.signatures.append(_by_business(list(signatures)))
+
+    def rows(self, week: str) -> list[dict[str, Any]]:
+        """The ``weekly_replies`` rows of the window ending with ``week``."""
+        rows = []
+        for business_id, s in _merge(self.stats).items():
+            rate = s.replies / s.reviews if s.reviews else None
+            low, high = _interval(s.replies, s.reviews)
+            negative_low, negative_high = _interval(s.negative_replies, s.negative_reviews)
+            window = [w[business_id] for w in self.signatures if business_id in w]
+            copies = int(templated(np.concatenate(window)).sum()) if window else 0
+            written = sum(len(w) for w in window)
+            rows.append(
+                {
+                    "week": week,
+                    "business_id": business_id,
+                    "reviews": s.reviews,
+                    "replies": s.replies,
+                    "reply_rate": None if rate is None else round(rate, 4),
+                    "rate_low": low,
+                    "rate_high": high,
+                    "negative_reviews": s.negative_reviews,
+                    "negative_replies": s.negative_replies,
+                    "negative_reply_rate": (
+                        round(s.negative_replies / s.negative_reviews, 4)
+                        if s.negative_reviews
+                        else None
+                    ),
+                    "negative_rate_low": negative_low,
+                    "negative_rate_high": negative_high,
+                    "median_latency_hours": (
+                        round(statistics.median(s.latencies_hours), 2)
+                        if s.latencies_hours
+                        else None
+                    ),
+                    "templated_replies": copies,
+                    "templated_share": round(copies / written, 4) if written else None,
+                }
+            )
+        return rows

@@ -14,9 +14,8 @@ the weeks from the database and stores each week's rows in one transaction
 from __future__ import annotations
 
 import json
-import statistics
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
@@ -31,10 +30,9 @@ from analysis.position import (
     positions,
     recency_weight,
     usual_day,
-    wilson_interval,
 )
 from analysis.rank import AHEAD, BEHIND, EVEN, compare, race, ranks, theil_sen, theil_sen_draws
-from analysis.replies import Signatures, from_blobs, templated
+from analysis.replies import ReplyWindow
 from analysis.settings import AnalysisSettings
 from analysis.vocabulary import DIMENSION_KEYS
 from analysis.weeks import last_complete_week, monday_of, week_label
@@ -128,10 +126,7 @@ class WeekWalker:
         self.days_seen = 0
         self.previous: dict[tuple[str, str, int], float] = {}
         self.history: dict[tuple[str, int], deque[tuple[float, FloatArray]]] = {}
-        self.replies: deque[list[ReplyStats]] = deque(maxlen=settings.reply_window_weeks)
-        self.reply_signatures: deque[dict[int, Signatures]] = deque(
-            maxlen=settings.reply_window_weeks
-        )
+        self.replies = ReplyWindow(settings.reply_window_weeks)
         self.version = analysis_version()
 
     def week(self, week: WeekInput) -> dict[str, Rows]:
@@ -411,46 +406,10 @@ class WeekWalker:
         return theil_sen_draws(series)
 
     def _replies(self, label: str, week: WeekInput) -> tuple[Rows, Rows]:
-        """Owner replies over the trailing weeks: rate (Wilson 90%), on negative reviews, latency,
-        and the share of templated replies. Each week's figures are handed once and kept (as
-        counts and reply signatures) for the window."""
-        self.replies.append(list(week.replies))
-        self.reply_signatures.append(_by_business(list(week.reply_signatures)))
-        rows = []
-        for business_id, s in _merge(self.replies).items():
-            rate = s.replies / s.reviews if s.reviews else None
-            low, high = _interval(s.replies, s.reviews)
-            negative_low, negative_high = _interval(s.negative_replies, s.negative_reviews)
-            window = [w[business_id] for w in self.reply_signatures if business_id in w]
-            copies = int(templated(np.concatenate(window)).sum()) if window else 0
-            written = sum(len(w) for w in window)
-            rows.append(
-                {
-                    "week": label,
-                    "business_id": business_id,
-                    "reviews": s.reviews,
-                    "replies": s.replies,
-                    "reply_rate": None if rate is None else round(rate, 4),
-                    "rate_low": low,
-                    "rate_high": high,
-                    "negative_reviews": s.negative_reviews,
-                    "negative_replies": s.negative_replies,
-                    "negative_reply_rate": (
-                        round(s.negative_replies / s.negative_reviews, 4)
-                        if s.negative_reviews
-                        else None
-                    ),
-                    "negative_rate_low": negative_low,
-                    "negative_rate_high": negative_high,
-                    "median_latency_hours": (
-                        round(statistics.median(s.latencies_hours), 2)
-                        if s.latencies_hours
-                        else None
-                    ),
-                    "templated_replies": copies,
-                    "templated_share": round(copies / written, 4) if written else None,
-                }
-            )
+        """Owner replies over the trailing weeks (:class:`analysis.replies.ReplyWindow`), and
+        where we answer reviews less often or more slowly than a competitor."""
+        self.replies.add(week.replies, week.reply_signatures)
+        rows = self.replies.rows(label)
         return rows, self._reply_gaps(label, rows)
 
     def _reply_gaps(self, label: str, rows: Rows) -> Rows:
@@ -523,42 +482,6 @@ def _in_segment(count: RungCount, segment: str) -> bool:
     if segment == "repeat":
         return count.repeat
     return count.kind == segment.removeprefix("source:")
-
-
-def _interval(count: int, total: int) -> tuple[float | None, float | None]:
-    """The Wilson 90% interval of ``count / total``, rounded; ``None`` without a total."""
-    if not total:
-        return None, None
-    low, high = wilson_interval(count / total, total)
-    return round(low, 4), round(high, 4)
-
-
-def _by_business(replies: list[tuple[int, bytes]]) -> dict[int, Signatures]:
-    """Each business's reply signatures (see :mod:`analysis.replies`)."""
-    if not replies:
-        return {}
-    ids = np.fromiter((business_id for business_id, _ in replies), dtype=np.int64)
-    stored = from_blobs([blob for _, blob in replies])
-    return {int(b): stored[ids == b] for b in np.unique(ids)}
-
-
-def _merge(weeks: Iterable[list[ReplyStats]]) -> dict[int, ReplyStats]:
-    """Reply figures of several weeks added up per business."""
-    merged: dict[int, ReplyStats] = {}
-    for week in weeks:
-        for s in week:
-            if s.business_id in merged:
-                m = merged[s.business_id]
-                s = ReplyStats(
-                    s.business_id,
-                    m.reviews + s.reviews,
-                    m.replies + s.replies,
-                    m.negative_reviews + s.negative_reviews,
-                    m.negative_replies + s.negative_replies,
-                    m.latencies_hours + s.latencies_hours,
-                )
-            merged[s.business_id] = s
-    return dict(sorted(merged.items()))
 
 
 def _latency_verdict(ours: float | None, theirs: float | None) -> str | None:

@@ -38,7 +38,8 @@ def build(path: Path, reviews: int, businesses: int, weeks: int) -> None:
 
     from analysis.settings import AnalysisSettings
     from db import open_db
-    from db.store import REVIEW_FIELDS, content_hash, sync_business, sync_source
+    from db.reviews import REVIEW_FIELDS, content_hash
+    from db.store import sync_business, sync_source
     from scheduler.analyze.refresh import analyze
     from scheduler.demo.world import build_world
 

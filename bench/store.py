@@ -36,7 +36,8 @@ import hashlib, json, resource, sys, time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from db import open_db
-from db.store import REVIEW_FIELDS, ReviewWriter, content_hash, sync_business, sync_source
+from db.reviews import REVIEW_FIELDS, ReviewWriter, content_hash
+from db.store import sync_business, sync_source
 from crawler.normalize import author_hash
 from crawler.extract.cleaning import clean_text
 from crawler.pipelines import BATCH_ROWS

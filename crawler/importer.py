@@ -26,15 +26,9 @@ from sqlite_utils import Database
 from crawler.items import RawReview
 from crawler.normalize import SourceContext, normalize_page
 from db.exceptions import ImportFailed
+from db.reviews import ReviewWriter
 from db.rows import utc_iso
-from db.store import (
-    ReviewWriter,
-    author_salt,
-    start_crawl_run,
-    sync_business,
-    sync_source,
-    update_crawl_run,
-)
+from db.store import author_salt, start_crawl_run, sync_business, sync_source, update_crawl_run
 
 KIND = "import"
 BATCH = 500

@@ -22,8 +22,9 @@ from crawler.feed import raw_aggregate, raw_reviews
 from crawler.items import ReviewPage
 from crawler.normalize import SourceContext
 from crawler.pipelines import ReviewBatches, normalize_item
+from db.reviews import ReviewWriter
 from db.rows import utc_iso
-from db.store import ReviewWriter, record_signals, update_crawl_run
+from db.store import record_signals, update_crawl_run
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,8 @@ from crawler.normalize import SourceContext, normalize_aggregate, normalize_page
 from crawler.source_spider import ReviewSpider, SourceSpider
 from crawler.spiders.signals import SignalsSpider
 from db.exceptions import DatabaseError
-from db.store import ReviewWriter, record_aggregate, record_signals
+from db.reviews import ReviewWriter
+from db.store import record_aggregate, record_signals
 
 logger = logging.getLogger(__name__)
 

@@ -36,7 +36,8 @@ from crawler.feed import decode_settled, key_prefix, parse_now, review_item
 from crawler.items import ExtractedPage, ReviewPage
 from crawler.normalize import SourceContext, page_keys
 from crawler.sources import source_options, with_defaults
-from db.store import ReviewWriter, author_salt, sync_business, sync_source
+from db.reviews import ReviewWriter
+from db.store import author_salt, sync_business, sync_source
 
 logger = logging.getLogger(__name__)
 

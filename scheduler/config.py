@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from analysis.settings import AnalysisSettings
 from crawler.sources import SOURCE_KINDS, source_options
 from db.exceptions import ConfigError
-from scheduler.service.timetable import cron_trigger
+from scheduler.crontab import cron_trigger
 
 DEFAULT_PATH = Path("ladder.toml")
 LANGUAGES = ("vi", "en")

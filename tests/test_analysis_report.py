@@ -19,8 +19,9 @@ from analysis.settings import AnalysisSettings
 from analysis.signals import LABELS
 from analysis.weeks import week_label
 from db.exceptions import CatalogueError
+from db.reviews import ReviewWriter
 from db.rows import Quote
-from db.store import ReviewWriter, record_signals, sync_business, sync_source
+from db.store import record_signals, sync_business, sync_source
 from scheduler.analyze.readers import read_report_inputs
 from scheduler.analyze.refresh import analyze
 

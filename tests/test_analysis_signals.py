@@ -13,7 +13,8 @@ from sqlite_utils import Database
 from analysis.replies import signatures, templated, words
 from analysis.settings import AnalysisSettings
 from analysis.signals import current_values, signal_changes
-from db.store import ReviewWriter, record_signals, sync_business, sync_source
+from db.reviews import ReviewWriter
+from db.store import record_signals, sync_business, sync_source
 from scheduler.analyze.refresh import analyze
 
 Observation = list[tuple[str, Any, str | None]]

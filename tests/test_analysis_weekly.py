@@ -12,7 +12,8 @@ from analysis.ladder import analysis_version
 from analysis.settings import AnalysisSettings
 from analysis.weeks import week_label
 from db.queries import week_gaps, week_positions
-from db.store import ReviewWriter, sync_business, sync_source
+from db.reviews import ReviewWriter
+from db.store import sync_business, sync_source
 from scheduler.analyze.refresh import analyze
 
 TZ = UTC

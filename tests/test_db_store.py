@@ -14,14 +14,8 @@ from sqlite_utils import Database
 from db import open_db
 from db.exceptions import DatabaseError
 from db.queries import business_summaries, count_reviews, search_reviews
-from db.store import (
-    ReviewWriter,
-    author_salt,
-    start_crawl_run,
-    sync_business,
-    sync_source,
-    update_crawl_run,
-)
+from db.reviews import ReviewWriter
+from db.store import author_salt, start_crawl_run, sync_business, sync_source, update_crawl_run
 
 
 def _row(key: str, business_id: int, source_id: int, **fields: Any) -> dict[str, Any]:

@@ -22,16 +22,14 @@ from string import Formatter
 
 import pytest
 
-from scheduler.demo.world import (
-    DemoBusiness,
-    DemoReview,
+from scheduler.demo.phrasebook import (
     Phrases,
-    build_world,
     load_phrases,
     load_profiles,
     read_phrases,
     read_profiles,
 )
+from scheduler.demo.world import DemoBusiness, DemoReview, build_world
 
 NOW = datetime(2025, 11, 19, 10, 30, tzinfo=UTC)  # a Wednesday
 ANCHOR = datetime(2025, 11, 17, tzinfo=UTC)  # Monday 00:00 UTC of NOW's ISO week

@@ -21,10 +21,10 @@ from db.rows import CrawlRun
 from scheduler.cli import cli
 from scheduler.config import load_config
 from scheduler.crawl.targets import source_lock, sync_config
+from scheduler.crontab import cron_trigger, translate_weekdays
 from scheduler.demo.server import FixtureServer
 from scheduler.service.jobs import scheduled_crawl
 from scheduler.service.runner import build_scheduler, planned_jobs, register
-from scheduler.service.timetable import cron_trigger, translate_weekdays
 from tests.conftest import review, review_page, write_config
 
 SAIGON = ZoneInfo("Asia/Ho_Chi_Minh")

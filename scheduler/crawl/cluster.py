@@ -37,14 +37,9 @@ from crawler.sources import with_defaults
 from db import open_db
 from db.exceptions import FeedError, NodeDown, ScrapydError
 from db.queries import crawl_run
+from db.reviews import newest_settled_keys
 from db.rows import utc_iso
-from db.store import (
-    author_salt,
-    newest_settled_keys,
-    record_remote_job,
-    start_crawl_run,
-    update_crawl_run,
-)
+from db.store import author_salt, record_remote_job, start_crawl_run, update_crawl_run
 from scheduler.config import Config
 from scheduler.crawl.nodes import Node, cluster_nodes
 from scheduler.crawl.targets import (

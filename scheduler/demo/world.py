@@ -14,20 +14,17 @@ is what the analysis should rediscover from the text, the stars and the owner re
   few hours, and customers praise how quickly it responds: it is ahead of us on Responsiveness.
 
 Reviews are composed from phrase banks (a context, one or two SERVQUAL remarks whose polarity
-follows the business's profile, and an intent cue for the rung; DOMAIN.md §4 and §10), in
+follows the business's profile, and an intent cue for the rung), in
 Vietnamese (with diacritics, without them, with teencode) and English, plus a few oddities:
 star/text conflicts, sarcasm, very short and long reviews. The same seed and the same ISO week of
 `now` give identical output: all dates fall in the `weeks` full weeks before the Monday 00:00 UTC
 that starts `now`'s ISO week (in UTC), and review ids count up from the oldest review.
 
-The text is data, read once per process from package files beside this module: the phrase
-banks, names and teencode of each language in ``phrases/vi.toml`` and ``phrases/en.toml`` (emoji
-in ``phrases/common.toml``), the five businesses (names, stories, menus, the numbers of each
-trend) in ``businesses.toml``. To add a phrase, add a string to its list; each file's header
-says which banks fill slots such as ``{dish}``. A missing or malformed bank, or a missing or
-stray business field, raises ValueError naming the file and the key. Any change moves the seeded
-draws, so the world changes from there on: ``tests/test_scheduler_demo_world.py`` checks that it
-still tells the scenario above.
+The text is data (:mod:`scheduler.demo.phrasebook` reads it): the phrase banks, names and teencode
+of each language in ``phrases/vi.toml`` and ``phrases/en.toml`` (emoji in
+``phrases/common.toml``), the five businesses (names, stories, menus, the numbers of each trend)
+in ``businesses.toml``. Any change moves the seeded draws, so the world changes from there on:
+``tests/test_scheduler_demo_world.py`` checks that it still tells the scenario above.
 """
 
 from __future__ import annotations
@@ -35,26 +32,24 @@ from __future__ import annotations
 import hashlib
 import math
 import random
-import re
-import tomllib
 import unicodedata
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from functools import cache
-from importlib.resources import files
-from importlib.resources.abc import Traversable
-from typing import Any, NoReturn
+
+from scheduler.demo.phrasebook import (
+    ASSURANCE,
+    DIMENSIONS,
+    EMPATHY,
+    RELIABILITY,
+    RESPONSIVENESS,
+    Profile,
+    Span,
+    load_phrases,
+    load_profiles,
+)
 
 WEEK = timedelta(days=7)
-
-TANGIBLES = "tangibles"
-RELIABILITY = "reliability"
-RESPONSIVENESS = "responsiveness"
-ASSURANCE = "assurance"
-EMPATHY = "empathy"
-DIMENSIONS = (TANGIBLES, RELIABILITY, RESPONSIVENESS, ASSURANCE, EMPATHY)
-LANGUAGES = ("vi", "en")
 
 
 @dataclass(frozen=True)
@@ -77,85 +72,6 @@ class DemoBusiness:
     is_self: bool
     story: str
     reviews: tuple[DemoReview, ...]
-
-
-Span = tuple[float, float]  # (value in the oldest week, value in the newest week)
-Rungs = tuple[float, float, float, float, float, float]  # weights of rungs 1..6
-Bank = tuple[str, ...]  # phrases, one drawn at random
-ByRemark = Mapping[tuple[str, str, bool], Bank]  # (language, dimension, positive)
-
-
-@dataclass(frozen=True)
-class _Profile:
-    """A business of ``businesses.toml`` (its header explains each field)."""
-
-    slug: str
-    name: str
-    story: str
-    id_prefix: str
-    is_self: bool
-    rungs_start: Rungs
-    rungs_end: Rungs
-    weekly_reviews: Span
-    vi_share: float
-    mentions: Mapping[str, float]  # how often each dimension is remarked on (default 1)
-    tilts: Mapping[str, Span]  # added to the chance a remark is positive (default 0)
-    reply_rate: Span
-    reply_rate_negative: float  # for 1-2★ reviews
-    reply_hours: Span  # median latency
-    reply_spread: float  # sigma of the log-normal latency
-    reply_min_hours: float
-    reply_voice: int  # +1: customers praise how fast it answers; -1: they complain; 0: silent
-    menu: Mapping[str, Bank]  # by language
-    drinks: Mapping[str, Bank]
-
-
-# Names of the tables in the phrase files, and the keys they stand for.
-MOODS = {"positive": 1, "neutral": 0, "negative": -1}
-POLARITIES = {"positive": True, "negative": False}
-RUNGS = {str(rung): rung for rung in range(1, 7)}
-_BY_DIMENSION = {dimension: dimension for dimension in DIMENSIONS}
-
-
-def _at(
-    key: str, *keyed_by: Mapping[str, object], every: bool = True, file: str = ""
-) -> dict[str, Any]:
-    """Where a field of :class:`Phrases` is read: the lists at ``key`` in each language's file (or
-    in ``file``), keyed by language, then by what ``keyed_by`` maps nested tables' names to.
-    ``every``: each name of the first table must be there."""
-    return {"at": (key, keyed_by, every, file)}
-
-
-@dataclass(frozen=True)
-class Phrases:
-    """The phrase banks, keyed as the generator looks them up: ``remarks["vi", TANGIBLES, True]``."""
-
-    teencode: tuple[tuple[re.Pattern[str], Bank], ...]  # vi.toml [teencode], in order
-    groups: Mapping[str, Bank] = field(metadata=_at("groups"))
-    openings: Mapping[str, Bank] = field(metadata=_at("openings"))
-    food: Mapping[tuple[str, int], Bank] = field(metadata=_at("food", MOODS))
-    long_asides: Mapping[str, Bank] = field(metadata=_at("long_asides"))
-    fillers: Mapping[str, Bank] = field(metadata=_at("fillers"))
-    reply_voice: Mapping[tuple[str, bool], Bank] = field(metadata=_at("reply_voice", POLARITIES))
-    remarks: ByRemark = field(metadata=_at("remarks", _BY_DIMENSION, POLARITIES))
-    intents: Mapping[tuple[str, int], Bank] = field(metadata=_at("intents", RUNGS))
-    stories: Mapping[tuple[str, int], Bank] = field(metadata=_at("stories", RUNGS, every=False))
-    sarcasm: Mapping[str, Bank] = field(metadata=_at("sarcasm"))
-    short: Mapping[tuple[str, int], Bank] = field(metadata=_at("short", RUNGS, every=False))
-    titles_by_rung: Mapping[tuple[str, int], Bank] = field(metadata=_at("titles.rungs", RUNGS))
-    titles_by_remark: ByRemark = field(metadata=_at("titles.remarks", _BY_DIMENSION, POLARITIES))
-    sarcasm_titles: Mapping[str, Bank] = field(metadata=_at("titles.sarcasm"))
-    emoji: Mapping[int, Bank] = field(metadata=_at("emoji", MOODS, file="common"))
-    reply_greetings: Mapping[str, Bank] = field(metadata=_at("replies.greetings"))
-    reply_thanks: Mapping[tuple[str, int], Bank] = field(metadata=_at("replies.thanks", MOODS))
-    reply_remark_lines: ByRemark = field(metadata=_at("replies.remarks", _BY_DIMENSION, POLARITIES))
-    reply_generic: Mapping[tuple[str, int], Bank] = field(metadata=_at("replies.generic", MOODS))
-    reply_signoffs: Mapping[str, Bank] = field(metadata=_at("replies.signoffs"))
-    vi_family: Bank = field(metadata=_at("names.family", file="vi"))
-    vi_middle: Bank = field(metadata=_at("names.middle", file="vi"))
-    vi_given: Bank = field(metadata=_at("names.given", file="vi"))
-    vi_double: Bank = field(metadata=_at("names.double", file="vi"))
-    en_given: Bank = field(metadata=_at("names.given", file="en"))
 
 
 POSITIVE_BASE = {1: 0.05, 2: 0.12, 3: 0.45, 4: 0.85, 5: 0.95, 6: 1.0}
@@ -206,7 +122,7 @@ def week_anchor(now: datetime) -> datetime:
     return datetime(monday.year, monday.month, monday.day, tzinfo=UTC)
 
 
-def _build_business(profile: _Profile, anchor: datetime, seed: int, weeks: int) -> DemoBusiness:
+def _build_business(profile: Profile, anchor: datetime, seed: int, weeks: int) -> DemoBusiness:
     rng = _rng_for(seed, profile.slug)
     drafts: list[DemoReview] = []
     for week in range(weeks):
@@ -237,14 +153,14 @@ def _lerp(span: Span, progress: float) -> float:
     return span[0] + (span[1] - span[0]) * progress
 
 
-def _weekly_count(rng: random.Random, profile: _Profile, progress: float) -> int:
+def _weekly_count(rng: random.Random, profile: Profile, progress: float) -> int:
     expected = _lerp(profile.weekly_reviews, progress)
     return max(3, round(expected * math.exp(rng.gauss(0.0, 0.22))))
 
 
 def _draft_review(
     rng: random.Random,
-    profile: _Profile,
+    profile: Profile,
     rung: int,
     progress: float,
     week_start: datetime,
@@ -269,7 +185,7 @@ def _draft_review(
     )
 
 
-def _weekly_rungs(rng: random.Random, profile: _Profile, progress: float, count: int) -> list[int]:
+def _weekly_rungs(rng: random.Random, profile: Profile, progress: float, count: int) -> list[int]:
     """The week's rungs by systematic sampling: close to the profile's mix, in random order.
 
     Independent draws would let a 20-review week wander so far that the scenario (who climbs,
@@ -295,7 +211,7 @@ def _stars_for(rng: random.Random, rung: int) -> int:
 
 
 def _write_text(
-    rng: random.Random, profile: _Profile, rung: int, lang: str, progress: float
+    rng: random.Random, profile: Profile, rung: int, lang: str, progress: float
 ) -> tuple[_Text, int]:
     """Body, title and stars; stars follow the text's rung except for the odd conflict."""
     shorts = load_phrases().short
@@ -313,7 +229,7 @@ def _write_text(
     return text, stars
 
 
-def _slots(rng: random.Random, profile: _Profile, lang: str) -> dict[str, object]:
+def _slots(rng: random.Random, profile: Profile, lang: str) -> dict[str, object]:
     drink = rng.choice(profile.drinks[lang])
     return {
         "dish": rng.choice(profile.menu[lang]),
@@ -327,7 +243,7 @@ def _slots(rng: random.Random, profile: _Profile, lang: str) -> dict[str, object
 
 
 def _composed_text(
-    rng: random.Random, profile: _Profile, rung: int, lang: str, progress: float, size: int
+    rng: random.Random, profile: Profile, rung: int, lang: str, progress: float, size: int
 ) -> _Text:
     phrases = load_phrases()
     slots = _slots(rng, profile, lang)
@@ -354,7 +270,7 @@ def _composed_text(
     return _Text(body=body, title=_match_script(body, title), remarks=remarks)
 
 
-def _sarcastic_text(rng: random.Random, profile: _Profile, lang: str) -> _Text:
+def _sarcastic_text(rng: random.Random, profile: Profile, lang: str) -> _Text:
     """A positive word next to a complaint ("great, only waited 2 hours"), then a plain one."""
     phrases = load_phrases()
     slots = _slots(rng, profile, lang)
@@ -374,7 +290,7 @@ def _sarcastic_text(rng: random.Random, profile: _Profile, lang: str) -> _Text:
 
 
 def _pick_dimensions(
-    rng: random.Random, profile: _Profile, rung: int, progress: float, count: int
+    rng: random.Random, profile: Profile, rung: int, progress: float, count: int
 ) -> list[str]:
     """Weighted draw without replacement; a tilted dimension is remarked on more at its end."""
     pool = {
@@ -390,12 +306,12 @@ def _pick_dimensions(
     return chosen
 
 
-def _tilt(profile: _Profile, dimension: str, progress: float) -> float:
+def _tilt(profile: Profile, dimension: str, progress: float) -> float:
     return _lerp(profile.tilts.get(dimension, (0.0, 0.0)), progress)
 
 
 def _remarks(
-    rng: random.Random, profile: _Profile, rung: int, progress: float, count: int
+    rng: random.Random, profile: Profile, rung: int, progress: float, count: int
 ) -> tuple[tuple[str, bool], ...]:
     """(dimension, positive) pairs; at most one goes against the rung, and it is written first."""
     remarks = [
@@ -420,7 +336,7 @@ def _at_most_one(remarks: list[tuple[str, bool]], polarity: bool) -> list[tuple[
 
 
 def _is_positive(
-    rng: random.Random, profile: _Profile, dimension: str, rung: int, progress: float
+    rng: random.Random, profile: Profile, dimension: str, rung: int, progress: float
 ) -> bool:
     """The rung sets the odds; the profile's tilt moves them, most where the rung is undecided."""
     base = POSITIVE_BASE[rung]
@@ -429,7 +345,7 @@ def _is_positive(
 
 
 def _remark_text(
-    rng: random.Random, profile: _Profile, lang: str, dimension: str, positive: bool
+    rng: random.Random, profile: Profile, lang: str, dimension: str, positive: bool
 ) -> str:
     phrases = load_phrases()
     voiced = profile.reply_voice == (1 if positive else -1)
@@ -439,7 +355,7 @@ def _remark_text(
 
 
 def _remark_sentences(
-    rng: random.Random, profile: _Profile, lang: str, remarks: Sequence[tuple[str, bool]]
+    rng: random.Random, profile: Profile, lang: str, remarks: Sequence[tuple[str, bool]]
 ) -> list[str]:
     """One sentence per remark; two remarks of opposite polarity are joined with 'but'."""
     texts = [_remark_text(rng, profile, lang, d, pos) for d, pos in remarks]
@@ -544,7 +460,7 @@ def _author(rng: random.Random, lang: str) -> str:
 
 def _reply(
     rng: random.Random,
-    profile: _Profile,
+    profile: Profile,
     progress: float,
     stars: int,
     lang: str,
@@ -583,128 +499,3 @@ def _reply_body(
         lines.append(rng.choice(phrases.reply_generic[lang, mood]))
     signoff = rng.choice(phrases.reply_signoffs[lang]).format(biz=business)
     return ". ".join(lines) + ". " + signoff
-
-
-# --- the data files ---------------------------------------------------------------------------
-
-
-@cache
-def load_phrases() -> Phrases:
-    """The bundled phrase banks (``phrases/*.toml``), read once per process."""
-    return read_phrases(files("scheduler.demo") / "phrases")
-
-
-@cache
-def load_profiles() -> tuple[_Profile, ...]:
-    """The bundled businesses (``businesses.toml``), read once per process."""
-    return read_profiles(files("scheduler.demo") / "businesses.toml")
-
-
-def read_phrases(folder: Traversable) -> Phrases:
-    """The phrase banks of ``vi.toml``, ``en.toml`` and ``common.toml`` in ``folder``."""
-    sources = {name: _Source(folder / f"{name}.toml") for name in (*LANGUAGES, "common")}
-    banks: dict[str, Any] = {}
-    for spec in fields(Phrases):
-        if not spec.metadata:
-            continue
-        key, keyed_by, every, file = spec.metadata["at"]
-        found = {
-            (parts if file else (name, *parts)): bank
-            for name in ((file,) if file else LANGUAGES)
-            for parts, bank in sources[name].keyed(key, keyed_by, every=every).items()
-        }
-        # One list is the bank itself; a key of one part is that part.
-        banks[spec.name] = found.get(()) or {
-            p[0] if len(p) == 1 else p: b for p, b in found.items()
-        }
-    return Phrases(teencode=sources["vi"].rules("teencode"), **banks)
-
-
-def read_profiles(path: Traversable) -> tuple[_Profile, ...]:
-    """The ``[[business]]`` tables of ``path``, in order: ours first, then the competitors."""
-    source = _Source(path)
-    names = [spec.name for spec in fields(_Profile)]
-    entries = source.get("business")
-    if not isinstance(entries, list) or not entries:
-        source.fail("business", "must be one or more tables: [[business]]")
-    profiles = []
-    for i, entry in enumerate(entries):
-        where = f"business[{i}]"
-        if not isinstance(entry, dict):
-            source.fail(where, "must be a table: [[business]]")
-        for name in sorted({*names} ^ {*entry}):
-            problem = "is missing" if name in names else "is not a field of a business"
-            source.fail(f"{where}.{name}", problem)
-        profiles.append(_Profile(**{name: _frozen(entry[name]) for name in names}))
-    return tuple(profiles)
-
-
-def _frozen(value: Any) -> Any:
-    """TOML's lists as tuples, at any depth."""
-    if isinstance(value, dict):
-        return {key: _frozen(item) for key, item in value.items()}
-    return tuple(_frozen(item) for item in value) if isinstance(value, list) else value
-
-
-class _Source:
-    """One TOML data file; its getters raise ValueError naming the file and the key at fault."""
-
-    def __init__(self, path: Traversable) -> None:
-        self.path = path
-        try:
-            self.data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-            raise ValueError(f"{path}: cannot read the demo world's data ({error})") from error
-
-    def fail(self, key: str, problem: str) -> NoReturn:
-        raise ValueError(f"{self.path}: {key} {problem}")
-
-    def get(self, key: str) -> Any:
-        value: Any = self.data
-        for part in key.split("."):
-            value = value.get(part) if isinstance(value, dict) else None
-        if value is None:
-            self.fail(key, "is missing")
-        return value
-
-    def strings(self, key: str, value: Any) -> Bank:
-        if not isinstance(value, list) or not all(isinstance(s, str) and s.strip() for s in value):
-            self.fail(key, "must be a list of non-blank strings")
-        if not value:
-            self.fail(key, "is empty")
-        return tuple(value)
-
-    def keyed(
-        self, key: str, keyed_by: Sequence[Mapping[str, object]], *, every: bool = True
-    ) -> dict[tuple[object, ...], Bank]:
-        """The lists under ``key``, in the file's order; the names of the tables they are in,
-        nested as ``keyed_by`` says, give the parts of their keys."""
-        if not keyed_by:
-            return {(): self.strings(key, self.get(key))}
-        names, table = keyed_by[0], self.get(key)
-        if not isinstance(table, dict) or not table:
-            self.fail(key, f"must be a table of {', '.join(names)}")
-        for name in (*table, *names):
-            if name not in names or (name not in table and every):
-                problem = "is missing" if name in names else f"is not one of {', '.join(names)}"
-                self.fail(f"{key}.{name}", problem)
-        return {
-            (names[name], *parts): bank
-            for name in table
-            for parts, bank in self.keyed(f"{key}.{name}", keyed_by[1:]).items()
-        }
-
-    def rules(self, key: str) -> tuple[tuple[re.Pattern[str], Bank], ...]:
-        """``'regular expression' = [replacements]`` entries, in the file's order."""
-        table = self.get(key)
-        if not isinstance(table, dict) or not table:
-            self.fail(key, "must be a table of 'regular expression' = [replacements]")
-        rules = []
-        for pattern, replacements in table.items():
-            try:
-                rules.append(
-                    (re.compile(pattern), self.strings(f"{key}.'{pattern}'", replacements))
-                )
-            except re.error as error:
-                self.fail(f"{key}.'{pattern}'", f"is not a regular expression ({error})")
-        return tuple(rules)

@@ -33,7 +33,8 @@ from apscheduler.schedulers.base import STATE_STOPPED
 from apscheduler.triggers.cron import CronTrigger
 
 from scheduler.config import Config
-from scheduler.service.timetable import PlannedJob, cron_trigger
+from scheduler.crontab import cron_trigger
+from scheduler.service.timetable import PlannedJob
 from scheduler.slugs import job_slug
 
 logger = logging.getLogger(__name__)
