@@ -48,7 +48,7 @@ bench-quick: $(STAMP)
 # Every fault case, crawled for real, as a table: reviews expected vs stored, lost = 0.
 reliability: $(STAMP)
 	$(BIN)/python -m tests.faults
-	HYPOTHESIS_PROFILE=reliability $(BIN)/python -m pytest -q tests/test_properties.py
+	HYPOTHESIS_PROFILE=reliability $(BIN)/python -m pytest -q tests/test_properties_*.py
 
 format: $(STAMP)
 	$(BIN)/ruff format .

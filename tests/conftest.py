@@ -1,14 +1,19 @@
-"""Shared fixtures: real SQLite files, the project's fixture server, configs that point at it."""
+"""Shared fixtures: real SQLite files, the project's fixture server, configs that point at it;
+the hypothesis profiles of the property tests."""
 
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import settings
+from hypothesis.configuration import set_hypothesis_home_dir
 from sqlite_utils import Database
 
 from db import open_db
@@ -16,6 +21,28 @@ from scheduler.cli import cli
 from scheduler.demo.server import FixtureServer, Page
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+# Hypothesis keeps its example database and caches outside the repository (it would otherwise
+# create .hypothesis/ in the working directory); failures still replay on the next run here.
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "service-ladder-hypothesis")
+# The property tests' profiles, chosen by HYPOTHESIS_PROFILE. "default" (`make test`): each
+# property's own budget of examples, the same ones on every run (derandomised: CI must not find a
+# new counterexample by chance). "reliability" (`make reliability`): 2,000 fresh examples of each,
+# which is where new counterexamples are looked for. No deadline: the first example of a run loads
+# lexicons and lxml, and CI machines vary. Both build on the profile Hypothesis chose for this
+# machine (its own "ci" profile where a CI variable is set).
+_machine_profile = settings.get_profile(settings.get_current_profile_name())
+settings.register_profile("default", _machine_profile, deadline=None, derandomize=True)
+settings.register_profile("reliability", _machine_profile, max_examples=2000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or "default")
+
+
+def budget(count: int) -> settings:
+    """A property's settings: ``count`` examples (a few hundred for a cheap property, a few dozen
+    for a database one), or the profile's 2,000 under ``reliability``."""
+    if settings.get_current_profile_name() == "reliability":
+        return settings()
+    return settings(max_examples=count)
 
 
 @pytest.fixture
