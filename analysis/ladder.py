@@ -1,75 +1,65 @@
 """One review → one rung of the customer service ladder, with the evidence that decided it.
 
-The rules are DOMAIN.md §3:
-
-1. The text is tokenised and matched against the cue lexicons of its language
-   (:mod:`analysis.lexicon`); a cue within three words after a negator in the same clause is
-   negated ("không tệ", "never disappointed"), and praise next to a wait or a complaint is sarcasm.
-2. Stars give the prior: 1★ → rung 1 or 2, 2★ → 2, 3★ → 3, 4★ → 4, 5★ → 4 or 5.
-3. Strong text cues override the prior, first match wins: 6 (with ≥ 4★ or no stars) → 1 → 2 → 5 →
-   4 → 3. Stock phrases and bare praise are weak cues: with stars they only choose within what the
-   stars allow; without stars they decide when nothing stronger is said. With neither cues nor
-   stars, the balance of positive and negative words decides, with low confidence.
-4. Text and stars two or more rungs apart set ``conflict`` and lower the confidence.
+1. **Read** the review (:mod:`analysis.reading`): its words, and the lexicon's cues by rung and by
+   family (a demand, an accusation, a quiet exit, a recommendation, more than expected …), its
+   remarks on the service dimensions, customer effort and sarcasm, negations applied.
+2. **Weigh** (:mod:`analysis.model`): how satisfied the text sounds (a linear model of its words
+   fitted on reviews whose stars are known), and then the rung, from the stars, that satisfaction
+   and the cues (a multinomial logistic regression fitted on reviews labelled by careful readers).
+   Rung 6 (Unbelievable) is given only by its own cues, with ≥ 4★ or no stars, on a review the
+   model puts at 4 or 5.
+3. **Show why**: the confidence is the model's probability of the rung; the evidence is the spans
+   of the text whose cues lean to that rung, and the stars. Text and stars two or more rungs apart
+   (what the text alone says against what the stars allow) set ``conflict`` and lower the
+   confidence.
 """
 
 from __future__ import annotations
 
 import json
-import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from analysis.lexicon import (
-    COMPLAINT,
-    DIMENSION,
-    EFFORT,
-    NEGATOR,
-    PRAISE,
-    RUNG,
-    SENTIMENT,
-    WEAK,
-    Lexicon,
-    Match,
-    is_unaccented,
-    lexicon_digest,
-    load_lexicon,
+import numpy as np
+
+from analysis.features import (
+    decision_vector,
+    dimension_words,
+    hashed_words,
+    marker_columns,
+    text_vector,
 )
+from analysis.lexicon import lexicon_digest
+from analysis.model import LadderModel, default_model
+from analysis.reading import FAMILY_LEAN, Evidence, Reading, read, stars_of
 from analysis.replies import signatures, to_blobs
-from analysis.tokens import Token, detect_language, fingerprint, tokenize
+from analysis.tokens import fingerprint
+from analysis.vocabulary import DIMENSIONS
 from db.rows import ReviewText
 
 #: Bump when the rules below or the reply signatures (:mod:`analysis.replies`) change; the lexicon
-#: files' digest is added automatically.
-RULES_VERSION = 2  # 2: reply signatures
+#: files' and the model's digests are added automatically.
+RULES_VERSION = 3  # 3: the learned model
 
-#: Strong cues, first match wins.
-PRECEDENCE = (6, 1, 2, 5, 4, 3)
-#: The rungs each star rating allows.
+#: The rungs each star rating allows without a conflict.
 ALLOWED = {1: (1, 2), 2: (2,), 3: (3,), 4: (4,), 5: (4, 5)}
-#: What a negated cue means: "không tệ" (not bad) is Normal, "won't come back" is Basic.
-NEGATED = {6: 3, 5: 3, 4: 2, 3: None, 2: 4, 1: 3}
-NEGATION_WINDOW = 3
-SARCASM_WINDOW = 10
-_CLAUSE_BREAKS = frozenset(".,;!?…:()")
-_CLAUSE_WORDS = frozenset({"nhung", "ma", "va", "but", "and", "tuy", "however", "although"})
+#: How many rungs the text may move a review past what its stars allow; a text further away is a
+#: conflict (flagged, its confidence lowered), not an override of the stars.
+STAR_REACH = 1
+#: How sure the text alone must be of its rung to call a disagreement with the stars a conflict
+#: (a text that says little disagrees with nothing).
+CLEAR_TEXT = 0.6
+#: Confidence of a review whose text and stars disagree.
+CONFLICT_CONFIDENCE = 0.35
+
+__all__ = ["Classification", "Evidence", "classify", "review_text", "stars_of"]
 
 
-def analysis_version() -> str:
+def analysis_version(model: LadderModel | None = None) -> str:
     """Stored with every result; results of another version are recomputed."""
-    return f"{RULES_VERSION}.{lexicon_digest()}"
-
-
-@dataclass(frozen=True, slots=True)
-class Evidence:
-    """A span of the review and what it said: ``rung 2``, ``negated rung 4 → 2``,
-    ``responsiveness −``, ``sarcasm``, ``stars 5``."""
-
-    text: str
-    start: int
-    end: int
-    signal: str
+    model = model or default_model()
+    return f"{RULES_VERSION}.{lexicon_digest()}.{model.digest}"
 
 
 @dataclass(frozen=True)
@@ -80,6 +70,8 @@ class Classification:
     dimensions: dict[str, float] = field(default_factory=dict)
     conflict: bool = False
     lang: str = "en"
+    probabilities: tuple[float, ...] = ()  # of rungs 1–5
+    satisfaction: float | None = None  # the text's, on the 1–5 star scale
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -95,13 +87,6 @@ class Classification:
         }
 
 
-def stars_of(rating: float | None) -> int | None:
-    """A 1–5 rating (possibly fractional, from another scale) as whole stars."""
-    if rating is None or isinstance(rating, bool) or not math.isfinite(rating):
-        return None
-    return min(5, max(1, math.floor(rating + 0.5)))
-
-
 def dimension_rung(rung: int, polarity: float) -> int:
     """The rung a review gives one dimension: its own rung when the remark agrees with it, else
     Good for praise inside a poor review and Normal for a complaint inside a good one."""
@@ -112,181 +97,207 @@ def dimension_rung(rung: int, polarity: float) -> int:
     return rung
 
 
-def _languages(lang: str) -> tuple[str, ...]:
-    return ("vi", "en") if lang == "mixed" else (lang,)
+@dataclass(frozen=True)
+class Features:
+    """A reading as the model's parts see it (what training fits on)."""
+
+    words: list[int]  # hashed columns of the words and word pairs
+    dimension_columns: list[int]  # the words and the lexicon's dimension remarks
+    satisfaction: tuple[float, float, float]  # expected stars, P(one star), P(five stars)
+    decision: list[float]  # with the stars
+    text_decision: list[float]  # the same without the stars
+    dimensions: list[float]  # P(each dimension), as the model says now
 
 
-def _negated(match: Match, negators: Sequence[Match], tokens: Sequence[Token], text: str) -> bool:
-    for negator in negators:
-        if negator.last >= match.first or match.first - negator.last > NEGATION_WINDOW:
-            continue
-        between = text[negator.end : match.start]
-        words = {t.folded for t in tokens[negator.last + 1 : match.first]}
-        if not _CLAUSE_BREAKS.intersection(between) and not words & _CLAUSE_WORDS:
-            return True
-    return False
+def features_of(reading: Reading, model: LadderModel) -> Features:
+    return features_many([reading], model)[0]
 
 
-def _isolated(match: Match, text: str) -> bool:
-    """Praise standing alone ("Great, …", "Tuyệt vời!"), as sarcasm does."""
-    rest = text[match.end : match.end + 3].lstrip()
-    return not rest or rest[0] in ".,!…?-"
+def features_many(readings: Sequence[Reading], model: LadderModel) -> list[Features]:
+    """:func:`features_of` of many readings, the words of all read by the model at once."""
+    words = [hashed_words(reading.tokens) for reading in readings]
+    columns = [dimension_words(reading.tokens) + dimension_markers(reading) for reading in readings]
+    satisfaction, dimensions = model.read_many(
+        [reading.language for reading in readings], words, columns
+    )
+    found = []
+    for index, reading in enumerate(readings):
+        usual = model.usual(reading.language)
+        text = text_vector(
+            satisfaction=tuple(a - b for a, b in zip(satisfaction[index], usual, strict=True)),
+            rung_cues={rung: len(cues) for rung, cues in reading.strong.items()},
+            weak_cues={rung: len(cues) for rung, cues in reading.weak.items()},
+            families={name: len(cues) for name, cues in reading.families.items()},
+            effort=reading.effort,
+            sarcasm=reading.sarcasm is not None,
+            sentiment=reading.sentiment,
+            text=reading.text,
+        )
+        found.append(
+            Features(
+                words=words[index],
+                dimension_columns=columns[index],
+                satisfaction=satisfaction[index],
+                decision=decision_vector(text, reading.stars),
+                text_decision=decision_vector(text, None),
+                dimensions=dimensions[index].tolist(),
+            )
+        )
+    return found
 
 
-@dataclass
-class _Reading:
-    strong: dict[int, list[Evidence]] = field(default_factory=dict)
-    weak: dict[int, list[Evidence]] = field(default_factory=dict)
-    dimensions: dict[str, list[int]] = field(default_factory=dict)
-    dimension_evidence: list[Evidence] = field(default_factory=list)
-    sentiment: int = 0
+def dimension_markers(reading: Reading) -> list[int]:
+    """Hashed columns for the lexicon's remarks on each dimension ("tangibles +")."""
+    return marker_columns(
+        f"{name}{'+' if polarity > 0 else '-'}"
+        for name, polarities in reading.dimensions.items()
+        for polarity in sorted(set(polarities))
+    )
 
 
-def _read(text: str, tokens: Sequence[Token], lexicon: Lexicon, stars: int | None) -> _Reading:
-    matches = lexicon.find(tokens, unaccented=is_unaccented(tokens))
-    negators = [m for m in matches if m.cue.layer == NEGATOR and m.cue.polarity]
-    reading = _Reading()
-    sarcastic = _sarcasm(text, tokens, matches, negators, stars)
-    for match in matches:
-        cue = match.cue
-        if cue.layer in (NEGATOR, PRAISE, COMPLAINT):
-            continue
-        if sarcastic and cue.layer in (WEAK, SENTIMENT) and _within(match, sarcastic):
-            continue
-        negated = _negated(match, negators, tokens, text)
-        span = text[match.start : match.end]
-        if cue.layer in (RUNG, WEAK, EFFORT):
-            assert isinstance(cue.value, int)
-            rung = NEGATED[cue.value] if negated else cue.value
-            if rung is None or (negated and cue.layer == EFFORT):
-                continue
-            kind = "weak" if cue.layer == WEAK else "effort" if cue.layer == EFFORT else "rung"
-            signal = f"negated {kind} {cue.value} → {rung}" if negated else f"{kind} {rung}"
-            bucket = reading.weak if cue.layer == WEAK else reading.strong
-            bucket.setdefault(rung, []).append(Evidence(span, match.start, match.end, signal))
-            if cue.layer == EFFORT:
-                reading.dimensions.setdefault("responsiveness", []).append(-1)
-        elif cue.layer == DIMENSION:
-            assert isinstance(cue.value, str)
-            polarity = -cue.polarity if negated else cue.polarity
-            reading.dimensions.setdefault(cue.value, []).append(polarity)
-            sign = "+" if polarity > 0 else "−"
-            evidence = Evidence(span, match.start, match.end, f"{cue.value} {sign}")
-            reading.dimension_evidence.append(evidence)
-        elif cue.layer == SENTIMENT:
-            reading.sentiment += -cue.polarity if negated else cue.polarity
-    if sarcastic:
-        reading.strong.setdefault(2, []).append(sarcastic)
-    return reading
-
-
-def _within(match: Match, evidence: Evidence) -> bool:
-    return evidence.start <= match.start and match.end <= evidence.end
-
-
-def _sarcasm(
+def classify(
     text: str,
-    tokens: Sequence[Token],
-    matches: Sequence[Match],
-    negators: Sequence[Match],
-    stars: int | None,
-) -> Evidence | None:
-    """Isolated praise followed closely by a complaint ("great, only waited 2 hours")."""
-    if stars is not None and stars >= 4:
-        return None
-    praise = [m for m in matches if m.cue.layer == PRAISE and _isolated(m, text)]
-    if not praise:
-        return None
-    complaints = [
-        m for m in matches if m.cue.layer == COMPLAINT and not _negated(m, negators, tokens, text)
-    ]
-    for first in praise:
-        for complaint in complaints:
-            if 0 < complaint.first - first.last <= SARCASM_WINDOW:
-                return Evidence(
-                    text[first.start : complaint.end], first.start, complaint.end, "sarcasm"
-                )
-    return None
-
-
-def _first_strong(strong: dict[int, list[Evidence]], stars: int | None) -> int | None:
-    for rung in PRECEDENCE:
-        if rung in strong and not (rung == 6 and stars is not None and stars < 4):
-            return rung
-    return None
-
-
-def _distance(rung: int, stars: int) -> int:
-    return min(abs(rung - allowed) for allowed in ALLOWED[stars])
-
-
-def _star_prior(stars: int, reading: _Reading, text: str) -> int:
-    """The rung stars give when the text has no cue. A 1★ review is a public complaint (rung 1)
-    unless it says it will quietly leave, which is a rung-2 cue and decided before this."""
-    if stars == 1:
-        return 1
-    if stars == 5:
-        return 5 if reading.sentiment >= 3 else 4
-    return ALLOWED[stars][0]
-
-
-def _fallback(sentiment: int) -> tuple[int, float]:
-    if sentiment <= -3:
-        return 1, 0.35
-    if sentiment < 0:
-        return 2, 0.35
-    if sentiment == 0:
-        return 3, 0.25
-    return (4, 0.35) if sentiment < 3 else (5, 0.3)
-
-
-def classify(text: str, rating: float | None = None, lang: str | None = None) -> Classification:
+    rating: float | None = None,
+    lang: str | None = None,
+    *,
+    model: LadderModel | None = None,
+) -> Classification:
     """The rung of one review, from its text and (optionally) its rating on 1–5.
 
     >>> classify("Sẽ không quay lại, nhân viên thờ ơ", 2).rung
     2
     """
-    tokens = tokenize(text or "")
-    language = lang if lang in ("vi", "en", "mixed") else detect_language(text or "", tokens)
-    stars = stars_of(rating)
-    reading = _read(text or "", tokens, load_lexicon(*_languages(language)), stars)
-    rung, confidence, evidence = _decide(reading, stars, text or "")
-    conflict = stars is not None and _distance(rung, stars) >= 2
-    if conflict:
-        confidence = min(confidence, 0.35)
-    dimensions = {
-        name: round(sum(polarities) / len(polarities), 3)
-        for name, polarities in reading.dimensions.items()
-    }
+    return classify_many([(text, rating, lang)], model=model)[0]
+
+
+def classify_many(
+    reviews: Sequence[tuple[str, float | None, str | None]],
+    *,
+    model: LadderModel | None = None,
+) -> list[Classification]:
+    """:func:`classify` of many ``(text, rating, lang)`` at once (the model's arithmetic done for
+    all of them together: several times faster a review than one by one)."""
+    model = model or default_model()
+    readings = [read(text, rating, lang) for text, rating, lang in reviews]
+    if not readings:
+        return []
+    found = features_many(readings, model)
+    decisions = model.rung_probabilities(
+        [row for f in found for row in (f.decision, f.text_decision)]
+    )
+    results = []
+    for index, (reading, features) in enumerate(zip(readings, found, strict=True)):
+        probabilities, text_only = decisions[2 * index], decisions[2 * index + 1]
+        results.append(_decide(reading, features, model, probabilities, text_only))
+    return results
+
+
+def _decide(
+    reading: Reading,
+    found: Features,
+    model: LadderModel,
+    probabilities: np.ndarray,
+    text_only: np.ndarray,
+) -> Classification:
+    chances = probabilities.tolist()
+    if reading.stars is not None:  # the text moves a review at most one rung past its stars
+        allowed = ALLOWED[reading.stars]
+        low, high = allowed[0] - STAR_REACH, allowed[-1] + STAR_REACH
+        kept = [c if low <= r <= high else 0.0 for r, c in enumerate(chances, 1)]
+        total = sum(kept) or 1.0
+        chances = [c / total for c in kept]
+    rung = chances.index(max(chances)) + 1
+    confidence = chances[rung - 1]
+    if reading.strong.get(6) and rung >= 4 and (reading.stars is None or reading.stars >= 4):
+        rung, confidence = 6, chances[3] + chances[4]
+    conflict = False
+    if reading.stars is not None:
+        alone = text_only.tolist()
+        text_rung = alone.index(max(alone)) + 1
+        distance = min(abs(text_rung - allowed) for allowed in ALLOWED[reading.stars])
+        conflict = distance >= 2 and max(alone) >= CLEAR_TEXT and _says_something(reading, found)
+        if conflict:
+            confidence = min(confidence, CONFLICT_CONFIDENCE)
+    dimensions, dimension_evidence = _dimensions(reading, found, model, rung)
     return Classification(
         rung=rung,
         confidence=round(confidence, 2),
-        evidence=tuple(evidence) + tuple(reading.dimension_evidence),
+        evidence=(*_rung_evidence(reading, rung), *dimension_evidence),
         dimensions=dimensions,
         conflict=conflict,
-        lang=language,
+        lang=reading.language,
+        probabilities=tuple(round(p, 4) for p in chances),
+        satisfaction=round(found.satisfaction[0], 3),
     )
 
 
-def _decide(reading: _Reading, stars: int | None, text: str) -> tuple[int, float, list[Evidence]]:
-    strong = _first_strong(reading.strong, stars)
-    if strong is not None:
-        evidence = reading.strong[strong]
-        confidence = min(0.95, 0.7 + 0.05 * len(evidence))
-        if stars is not None and strong in ALLOWED[stars]:
-            confidence = min(0.95, confidence + 0.1)
-        return strong, confidence, evidence
-    weak = [r for r in PRECEDENCE if r in reading.weak]
-    if stars is not None:
-        star_evidence = Evidence("", 0, 0, f"stars {stars}")
-        for rung in weak:
-            if rung in ALLOWED[stars]:
-                return rung, 0.6, [*reading.weak[rung], star_evidence]
-        return _star_prior(stars, reading, text), 0.55, [star_evidence]
-    if weak:
-        return weak[0], 0.45, reading.weak[weak[0]]
-    rung, confidence = _fallback(reading.sentiment)
-    return rung, confidence, []
+def _says_something(reading: Reading, found: Features) -> bool:
+    """Whether the text carries a reading of its own: a cue, or words that move its
+    satisfaction well away from the usual review's."""
+    shift = abs(found.text_decision[0])  # satisfaction, above or below the usual
+    return bool(
+        reading.strong or reading.weak or reading.families or reading.sentiment or shift >= 0.5
+    )
+
+
+def _rung_evidence(reading: Reading, rung: int) -> list[Evidence]:
+    """The spans whose cues lean to ``rung`` (rung cues first), then the stars."""
+    chosen = list(reading.strong.get(rung, [])) + list(reading.weak.get(rung, []))
+    for family, found in reading.families.items():
+        if FAMILY_LEAN.get(family) == rung:
+            chosen += found
+    chosen.sort(key=lambda e: (not e.signal.startswith(("rung", "negated rung")), e.start))
+    seen: set[tuple[int, int]] = set()
+    evidence = []
+    for item in chosen:
+        if (item.start, item.end) in seen:
+            continue
+        seen.add((item.start, item.end))
+        evidence.append(item)
+    if reading.stars is not None:
+        evidence.append(Evidence("", 0, 0, f"stars {reading.stars}"))
+    return evidence
+
+
+def _dimensions(
+    reading: Reading, found: Features, model: LadderModel, rung: int
+) -> tuple[dict[str, float], list[Evidence]]:
+    """The dimensions the review speaks of, each with a polarity and the evidence that shows it:
+    every dimension the lexicon finds a remark on (its polarity, its span), and those the model
+    is confident of without one (the review's own leaning, and the word that speaks most for
+    the dimension)."""
+    probabilities = found.dimensions
+    evidence = list(reading.dimension_evidence)
+    dimensions: dict[str, float] = {}
+    lean = 1.0 if rung >= 4 else -1.0 if rung <= 2 else 0.0
+    for index, name in enumerate(DIMENSIONS):
+        polarities = reading.dimensions.get(name)
+        if polarities:
+            dimensions[name] = round(sum(polarities) / len(polarities), 3)
+            continue
+        if probabilities[index] < model.dimension_threshold:
+            continue
+        dimensions[name] = lean
+        span = _strongest_word(reading, found, model, index)
+        if span is not None:
+            sign = "+" if lean > 0 else "−" if lean < 0 else "±"
+            evidence.append(Evidence(*span, f"{name} {sign}"))
+    return dimensions, evidence
+
+
+def _strongest_word(
+    reading: Reading, found: Features, model: LadderModel, index: int
+) -> tuple[str, int, int] | None:
+    """The word of the review that speaks most for one dimension."""
+    if not reading.tokens:
+        return None
+    unigrams = found.words[: len(reading.tokens)]  # the words' own columns come first
+    weights = model.dimension_weights[unigrams, index]
+    best = int(np.argmax(weights))
+    if weights[best] <= 0:
+        return None
+    token = reading.tokens[best]
+    return reading.text[token.start : token.end], token.start, token.end
 
 
 def review_text(title: str | None, body: str | None, answers: str | None = None) -> str:
@@ -315,7 +326,11 @@ class StoredClassifications:
 
 
 def classify_stored(
-    batch: Sequence[ReviewText], *, version: str, classified_at: str
+    batch: Sequence[ReviewText],
+    *,
+    version: str,
+    classified_at: str,
+    model: LadderModel | None = None,
 ) -> StoredClassifications:
     """Classify a batch of stored reviews (:func:`db.queries.reviews_to_classify` reads them; the
     composition root stores the result). Results carry ``version`` (:func:`analysis_version`):
@@ -329,9 +344,12 @@ def classify_stored(
         )
     )
     result = StoredClassifications([], [])
-    for review in batch:
-        text = review_text(review.title, review.body, review.answers)
-        found = classify(text, review.rating, review.lang)
+    texts = [review_text(review.title, review.body, review.answers) for review in batch]
+    classified = classify_many(
+        [(text, review.rating, review.lang) for text, review in zip(texts, batch, strict=True)],
+        model=model,
+    )
+    for review, text, found in zip(batch, texts, classified, strict=True):
         result.rungs.append(
             {
                 "review_id": review.review_id,
@@ -356,9 +374,57 @@ def classify_stored(
     return result
 
 
-def classify_line(line: str, number: int = 0) -> dict[str, Any]:
+def classify_line(
+    line: str, number: int = 0, *, model: LadderModel | None = None
+) -> dict[str, Any]:
     """One line of ``ladder classify``: the input object with the classification added, or with
     an ``error`` saying what is wrong with it."""
+    return next(iter(classify_lines([line], model=model, first=number)))
+
+
+#: Lines classified together by :func:`classify_lines`.
+LINES_AT_ONCE = 256
+
+
+def classify_lines(
+    lines: Iterable[str], *, model: LadderModel | None = None, first: int = 1
+) -> Iterator[dict[str, Any]]:
+    """``ladder classify``: each JSON line with its classification added (or an ``error``), in
+    order, classified :data:`LINES_AT_ONCE` at a time; blank lines are skipped."""
+    pending: list[tuple[int, str]] = []
+    for number, line in enumerate(lines, first):
+        if line.strip():
+            pending.append((number, line))
+        if len(pending) >= LINES_AT_ONCE:
+            yield from _classify_pending(pending, model)
+            pending = []
+    yield from _classify_pending(pending, model)
+
+
+def _classify_pending(
+    pending: Sequence[tuple[int, str]], model: LadderModel | None
+) -> list[dict[str, Any]]:
+    parsed: list[dict[str, Any]] = []
+    reviews = []
+    for number, line in pending:
+        item = _parse_line(line, number)
+        parsed.append(item)
+        if "error" not in item:
+            lang = item.get("lang") if item.get("lang") in ("vi", "en") else None
+            reviews.append((item["text"], item.get("rating"), lang))
+    found = iter(classify_many(reviews, model=model))
+    results = []
+    for item in parsed:
+        if "error" in item:
+            results.append(item)
+            continue
+        result = next(found).as_json()
+        result.pop("lang")
+        results.append({**item, **result})
+    return results
+
+
+def _parse_line(line: str, number: int) -> dict[str, Any]:
     try:
         item = json.loads(line)
     except ValueError as error:
@@ -370,7 +436,4 @@ def classify_line(line: str, number: int = 0) -> dict[str, Any]:
         isinstance(rating, bool) or not isinstance(rating, int | float) or not 1 <= rating <= 5
     ):
         return {**item, "error": f"line {number}: rating must be a number from 1 to 5"}
-    lang = item.get("lang") if item.get("lang") in ("vi", "en") else None
-    result = classify(item["text"], rating, lang).as_json()
-    result.pop("lang")
-    return {**item, **result}
+    return dict(item)

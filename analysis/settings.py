@@ -21,3 +21,5 @@ class AnalysisSettings:
     reply_window_weeks: int = 12
     draws: int = 500
     seed: int = 7
+    #: The ladder's model file (``ladder train`` writes one); empty: the one shipped.
+    model: str = ""

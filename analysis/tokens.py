@@ -22,7 +22,23 @@ from functools import lru_cache
 from typing import NamedTuple
 
 _TONES = {"\u0300": "2", "\u0301": "1", "\u0309": "3", "\u0303": "4", "\u0323": "5"}
-_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
+
+
+#: Combining marks NFC cannot compose onto a letter (a Devanagari nukta, a stray U+0300 after a
+#: digit) stay inside the word they follow: a word ends where its letters and marks end.
+def _mark_ranges() -> str:
+    codes = [c for c in range(0x300, 0x10000) if unicodedata.category(chr(c)).startswith("M")]
+    ranges: list[tuple[int, int]] = []
+    for code in codes:
+        if ranges and code == ranges[-1][1] + 1:
+            ranges[-1] = (ranges[-1][0], code)
+        else:
+            ranges.append((code, code))
+    return "".join(f"\\u{a:04x}-\\u{b:04x}" if a != b else f"\\u{a:04x}" for a, b in ranges)
+
+
+_PART = f"[^\\W_](?:(?!_)[\\w{_mark_ranges()}])*"
+_WORD = re.compile(f"{_PART}(?:['’]{_PART})*")
 # Teencode and chat abbreviations, folded key → expansion (in Vietnamese with marks).
 TEENCODE = {
     "ko": "không", "k": "không", "kh": "không", "khg": "không", "kg": "không", "hong": "không",
@@ -104,7 +120,16 @@ def _written_keys(raw: str) -> tuple[tuple[str, str, bool], ...]:
         else:
             words = [raw.split("'", 1)[0]]  # "i'm" → "i", "we'll" → "we"
     else:
-        words = _EXPANSIONS.get(raw) or [raw]
+        expansion = _EXPANSIONS.get(raw)
+        if expansion:
+            # "ko" expands to "không", but it was typed without marks: a review written in
+            # shorthand reads as unmarked text ("nv ko nhiet tinh" is matched on its unmarked form)
+            typed_marked = word_keys(raw)[2]
+            return tuple(
+                (canon, folded, typed_marked)
+                for canon, folded, _ in (word_keys(word) for word in expansion)
+            )
+        words = [raw]
     return tuple(word_keys(word) for word in words)
 
 

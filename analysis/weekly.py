@@ -22,7 +22,6 @@ from typing import Any
 
 import numpy as np
 
-from analysis.ladder import analysis_version
 from analysis.position import (
     FloatArray,
     Position,
@@ -109,6 +108,7 @@ class WeekWalker:
         settings: AnalysisSettings,
         *,
         computed_at: str,
+        version: str,
     ) -> None:
         self.settings = settings
         self.computed_at = computed_at
@@ -127,7 +127,7 @@ class WeekWalker:
         self.previous: dict[tuple[str, str, int], float] = {}
         self.history: dict[tuple[str, int], deque[tuple[float, FloatArray]]] = {}
         self.replies = ReplyWindow(settings.reply_window_weeks)
-        self.version = analysis_version()
+        self.version = version
 
     def week(self, week: WeekInput) -> dict[str, Rows]:
         """The rows of the weekly tables for ``week``, the week after the one handed before."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 import os
 import re
 import tomllib
@@ -377,12 +378,31 @@ class _Reader:
         for name in keys:
             default = getattr(defaults, name)
             value = self.value(data, name, where, type(default), default)
+            if name == "model":
+                values[name] = self.model_path(value, f"{where}.{name}")
+                continue
+            if not math.isfinite(value):
+                raise self.fail(f"{where}.{name}", f"{value!r} must be a finite number")
             if value <= 0:
                 raise self.fail(f"{where}.{name}", f"{value!r} must be more than 0")
             if name.endswith("probability") and value >= 1:
                 raise self.fail(f"{where}.{name}", f"{value!r} must be less than 1")
             values[name] = value
         return AnalysisSettings(**values)
+
+    def model_path(self, value: str, where: str) -> str:
+        """The model file, relative to the config file; it must exist."""
+        if not value.strip():
+            return ""
+        path = Path(value).expanduser()
+        path = path if path.is_absolute() else self.path.parent / path
+        if not path.is_file():
+            raise self.fail(
+                where,
+                f"{value!r}: no such model file ({path}); write one with `ladder train`, or "
+                "remove the key to use the model shipped with Service Ladder",
+            )
+        return str(path)
 
     def schedule(self, data: Any) -> ScheduleConfig:
         where = "[schedule]"

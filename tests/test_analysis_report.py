@@ -17,6 +17,7 @@ from analysis.report.model import Report, SourceStatus, build_report, quote_of
 from analysis.report.render import render_report, subject
 from analysis.settings import AnalysisSettings
 from analysis.signals import LABELS
+from analysis.vocabulary import DIMENSION_NAMES
 from analysis.weeks import week_label
 from db.exceptions import CatalogueError
 from db.reviews import ReviewWriter
@@ -140,8 +141,13 @@ def test_the_html_is_email_safe(report: Report) -> None:
 def test_both_languages_say_the_same_things(report: Report) -> None:
     english = render_report(report, "en", charts=False)
     vietnamese = render_report(report, "vi", charts=False)
-    assert english.subject == "Week 47: you rank 2 of 2 — behind " + EVIL_NAME + " on Empathy"
-    assert vietnamese.subject.startswith("Tuần 47: Bạn xếp thứ 2/2 — tụt hậu về")
+    first = report.priorities[0].dimension  # the subject names the gap to close first
+    assert english.subject == (
+        f"Week 47: you rank 2 of 2 — behind {EVIL_NAME} on {DIMENSION_NAMES['en'][first]}"
+    )
+    assert vietnamese.subject.startswith(
+        f"Tuần 47: Bạn xếp thứ 2/2 — tụt hậu về {DIMENSION_NAMES['vi'][first]}"
+    )
     assert "Close these gaps first" in english.text
     assert "Thu hẹp những khoảng cách này trước" in vietnamese.text
     assert "added live chat (Tawk.to)" in english.text

@@ -135,6 +135,9 @@ def test_clean_text() -> None:
         ("The staff were friendly and the food was great", "en"),
         ("ok", None),
         ("", None),
+        ("Slow.", "en"),  # no function word, but "sl" cannot start a Vietnamese syllable
+        ("Overpriced!", "en"),
+        ("ngon", None),
     ],
 )
 def test_language_guess(text: str, language: str | None) -> None:

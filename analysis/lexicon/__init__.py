@@ -20,11 +20,22 @@ from analysis.tokens import Token, phrase_keys
 
 LANGUAGES = ("vi", "en")
 
-# Layers. A cue's ``value`` is a rung (1–6) for RUNG, WEAK and EFFORT, a dimension for DIMENSION.
-# Its ``polarity`` is +1/−1 for DIMENSION, SENTIMENT (±2 for strong words), PRAISE and COMPLAINT;
-# for NEGATOR, 1 is a negator and 0 a phrase that only looks like one ("không gian", a noun).
-RUNG, WEAK, EFFORT, DIMENSION, SENTIMENT, NEGATOR, PRAISE, COMPLAINT = range(8)
-LAYER_NAMES = ("rung", "weak", "effort", "dimension", "sentiment", "negator", "praise", "complaint")
+# Layers. A cue's ``value`` is a rung (1–6) for RUNG, WEAK and EFFORT, a dimension for DIMENSION,
+# a family (:data:`analysis.features.FAMILIES`) for FAMILY. Its ``polarity`` is +1/−1 for
+# DIMENSION, SENTIMENT (±2 for strong words), PRAISE and COMPLAINT; for NEGATOR, 1 is a negator
+# and 0 a phrase that only looks like one ("không gian", a noun).
+RUNG, WEAK, EFFORT, DIMENSION, SENTIMENT, NEGATOR, PRAISE, COMPLAINT, FAMILY = range(9)
+LAYER_NAMES = (
+    "rung",
+    "weak",
+    "effort",
+    "dimension",
+    "sentiment",
+    "negator",
+    "praise",
+    "complaint",
+    "family",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +162,8 @@ def _cues(data: dict[str, Any]) -> list[Cue]:
     sarcasm = data.get("sarcasm", {})
     entries += [(PRAISE, "", +1, p) for p in sarcasm.get("praise", [])]
     entries += [(COMPLAINT, "", -1, p) for p in sarcasm.get("complaint", [])]
+    for family, phrases in data.get("families", {}).items():
+        entries += [(FAMILY, family, 0, p) for p in phrases]
     cues = (_cue(*entry) for entry in entries)
     return [cue for cue in cues if cue is not None]
 

@@ -156,6 +156,14 @@ _EN_WORDS = frozenset(
 )
 
 
+#: Words written alike in Vietnamese and English reviews: no clue to the language.
+_EITHER_LANGUAGE = frozenset({"ok", "oke", "okay", "okie", "shop", "ship", "wow", "good", "like"})
+#: A Vietnamese syllable typed without marks: an initial consonant (cluster), vowels, a final.
+_VI_SYLLABLE = re.compile(
+    r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnpqrstvx])?[aeiouy]{1,3}(?:ch|ng|nh|[cmnpt])?"
+)
+
+
 def guess_language(text: str | None) -> str | None:
     """``"vi"``, ``"en"`` or None: enough to pick a lexicon, not a general language detector."""
     if not text:
@@ -170,4 +178,11 @@ def guess_language(text: str | None) -> str | None:
         return "vi"
     if en >= 1 and en >= vi:
         return "en"
+    # A short text without function words ("Slow.", "Overpriced!"): English when most of its words
+    # could not be Vietnamese syllables typed without marks ("slow" starts with "sl").
+    letters = [w for w in words if w.isascii() and w.isalpha() and w not in _EITHER_LANGUAGE]
+    if letters and vi == 0:
+        foreign = sum(not _VI_SYLLABLE.fullmatch(word) for word in letters)
+        if foreign * 2 > len(letters):
+            return "en"
     return None

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, tzinfo
 from sqlite_utils import Database
 
 from analysis.ladder import analysis_version, classify_stored
+from analysis.model import LadderModel, default_model, load_model
 from analysis.settings import AnalysisSettings
 from analysis.weekly import WeekInput, WeekWalker, weeks_to_compute
 from analysis.weeks import last_complete_week, mondays, week_bounds, week_label
@@ -51,16 +52,26 @@ class AnalysisOutcome:
     version: str
 
 
+def ladder_model(settings: AnalysisSettings) -> LadderModel:
+    """The model ``[analysis] model`` names, else the one shipped with the package."""
+    return load_model(settings.model) if settings.model else default_model()
+
+
 def classify_reviews(
-    db: Database, *, now: datetime | None = None, on_batch: Callable[[int], None] | None = None
+    db: Database,
+    *,
+    now: datetime | None = None,
+    on_batch: Callable[[int], None] | None = None,
+    model: LadderModel | None = None,
 ) -> int:
     """Classify every stored review that has no current rung, batch by batch; returns how many
     were classified."""
-    version = analysis_version()
+    model = model or default_model()
+    version = analysis_version(model)
     classified_at = utc_iso(now)
     done = 0
     for batch in reviews_to_classify(db, version):
-        found = classify_stored(batch, version=version, classified_at=classified_at)
+        found = classify_stored(batch, version=version, classified_at=classified_at, model=model)
         store_classifications(db, found.rungs, found.dimensions)
         done += len(batch)
         if on_batch is not None:
@@ -84,7 +95,13 @@ def compute_weekly(
     if span is None:
         return summary
     prepare_segments(db)
-    walker = WeekWalker(businesses(db), source_kinds(db), settings, computed_at=utc_iso(now))
+    walker = WeekWalker(
+        businesses(db),
+        source_kinds(db),
+        settings,
+        computed_at=utc_iso(now),
+        version=analysis_version(ladder_model(settings)),
+    )
     oldest = datetime.fromisoformat(span[0].replace("Z", "+00:00"))
     for monday in mondays(*weeks_to_compute(oldest, now, tz)):
         start, end = week_bounds(monday, tz)
@@ -118,12 +135,16 @@ def analyze(
     """Classify new or changed reviews, then recompute the weekly tables if anything changed
     (reviews, the analysis version, the settings, or a new week has ended)."""
     now = now or datetime.now(UTC)
+    model = ladder_model(settings)
     classified = classify_reviews(
-        db, now=now, on_batch=lambda n: on_progress and on_progress(f"classified {n} reviews")
+        db,
+        now=now,
+        on_batch=lambda n: on_progress and on_progress(f"classified {n} reviews"),
+        model=model,
     )
     state = json.dumps(
         {
-            "version": analysis_version(),
+            "version": analysis_version(model),
             "settings": dataclasses.asdict(settings),
             "tz": str(tz),
             "reviews": review_state(db),
@@ -132,10 +153,10 @@ def analyze(
         sort_keys=True,
     )
     if not force and not classified and setting(db, ANALYSIS_STATE) == state:
-        return AnalysisOutcome(classified, None, analysis_version())
+        return AnalysisOutcome(classified, None, analysis_version(model))
     summary = compute_weekly(db, settings, tz, now=now, on_week=on_progress)
     set_setting(db, ANALYSIS_STATE, state)
-    return AnalysisOutcome(classified, summary, analysis_version())
+    return AnalysisOutcome(classified, summary, analysis_version(model))
 
 
 def run_analysis(

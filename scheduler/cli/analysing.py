@@ -10,31 +10,32 @@ from typing import TextIO
 
 import click
 
-from scheduler.cli.app import cli, load
+from scheduler.cli.app import cli, load, load_optional
 
 
 @cli.command("classify")
 @click.argument("source", type=click.File("r", encoding="utf-8"), default="-")
-def classify_command(source: TextIO) -> None:
+@click.pass_context
+def classify_command(ctx: click.Context, source: TextIO) -> None:
     """Put reviews on the ladder: JSON lines in, JSON lines out.
 
     Each input line is an object with "text", and optionally "rating" (1–5) and "lang" ("vi" or
     "en"). Each output line is that object with "rung", "confidence", "evidence", "dimensions" and
     "conflict" added, in the same order. A line that cannot be read gets an "error" instead, and
-    the command exits 1 at the end.
+    the command exits 1 at the end. The model is [analysis] model's when a config names one.
 
     \b
     Example:
       echo '{"text": "Sẽ không quay lại", "rating": 2}' | ladder classify
       ladder classify reviews.jsonl > rungs.jsonl
     """
-    from analysis.ladder import classify_line
+    from analysis.ladder import classify_lines
+    from scheduler.analyze.refresh import ladder_model
 
+    config = load_optional(ctx)
+    model = ladder_model(config.analysis) if config else None
     failed = 0
-    for number, line in enumerate(source, 1):
-        if not line.strip():
-            continue
-        result = classify_line(line, number)
+    for result in classify_lines(source, model=model):
         failed += "error" in result
         click.echo(json.dumps(result, ensure_ascii=False))
     if failed:
@@ -44,26 +45,106 @@ def classify_command(source: TextIO) -> None:
 @cli.command()
 @click.argument("labels", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--errors", is_flag=True, help="Also print the lines the ladder gets wrong.")
-def evaluate(labels: Path, errors: bool) -> None:
-    """Measure the ladder against labelled reviews, next to two baselines.
+@click.option(
+    "--model",
+    "model_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A model file to measure (default: [analysis] model, else the one shipped).",
+)
+@click.option(
+    "--also",
+    "also_paths",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Other labelled lines the model was fitted on: added to every fold's fit in the "
+    "cross-validation, never scored (repeatable).",
+)
+@click.pass_context
+def evaluate(
+    ctx: click.Context,
+    labels: Path,
+    errors: bool,
+    model_path: Path | None,
+    also_paths: tuple[Path, ...],
+) -> None:
+    """Measure the ladder against labelled reviews, next to stars alone and VADER.
 
-    LABELS is JSON lines with "text", a gold "rung" (1–6) and optionally "rating" (1–5) and
-    "lang". Prints exact and within-one accuracy, macro-F1 and quadratic-weighted kappa for the
-    ladder (with and without stars), stars alone and, on English lines, VADER.
+    LABELS is JSON lines with "text", a gold "rung" (1–6) and optionally "rating" (1–5), "lang"
+    and the service dimensions the reader saw ("dimensions", or "dimensions_a" and
+    "dimensions_b"). Prints exact and within-one accuracy, macro-F1 and quadratic-weighted kappa
+    for the ladder with and without stars, per language, stars alone and, on English lines,
+    VADER; the dimensions' micro-F1; and how often the ladder is right at each confidence. When
+    the model was fitted on some of these lines, its figures are 5-fold cross-validated (name
+    the other lines it was fitted on with --also, so each fold is fitted as the model was).
 
     \b
     Example:
-      ladder evaluate tests/fixtures/ladder/dev.jsonl --errors
+      ladder evaluate my-labels.jsonl --errors
+      ladder evaluate part-1.jsonl --also part-2.jsonl
     """
     from analysis.evaluate import evaluate as run
     from analysis.evaluate import misclassified, read_labels
+    from analysis.model import LadderModel, load_model
+    from scheduler.analyze.refresh import ladder_model
     from scheduler.cli.tables import console, evaluation_table
 
+    config = load_optional(ctx)
+    model: LadderModel | None = None
+    if model_path is not None:
+        model = load_model(str(model_path))
+    elif config is not None:
+        model = ladder_model(config.analysis)
     items = read_labels(labels)
-    console.print(evaluation_table(run(items), labels.name))
+    also = [item for path in also_paths for item in read_labels(path)]
+    evaluation = run(items, model, also=also)
+    console.print(evaluation_table(evaluation, labels.name))
     if errors:
-        for wrong in misclassified(items):
+        for wrong in misclassified(items, evaluation.predictions):
             click.echo(json.dumps(wrong, ensure_ascii=False))
+
+
+@cli.command()
+@click.argument("labels", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--stars",
+    "star_files",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="JSON lines of star-rated reviews (text, rating 1–5, lang) to fit the text's "
+    "satisfaction on (repeatable; default: keep the current model's).",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the model (default: ladder-model.npz beside the database).",
+)
+@click.pass_context
+def train(ctx: click.Context, labels: Path, star_files: tuple[Path, ...], out: Path | None) -> None:
+    """Fit the ladder's rung decisions and dimensions to your own labelled reviews.
+
+    LABELS is JSON lines as `ladder evaluate` reads them (a few hundred of your own reviews,
+    placed on the ladder by someone who read docs/ladder.md). With --stars, the text's
+    satisfaction is fitted again too, on your market's star-rated reviews. Prints the
+    cross-validated figures of the current model and of the new one on LABELS, writes the new
+    model, and says how to use it ([analysis] model in ladder.toml).
+
+    \b
+    Example:
+      ladder train my-labels.jsonl --stars my-rated-reviews.jsonl
+    """
+    from scheduler.analyze.training import train_model
+    from scheduler.cli.tables import console, evaluation_table
+
+    config = load_optional(ctx)
+    outcome = train_model(labels, star_files, out, config, on_progress=console.log)
+    console.print(evaluation_table(outcome.before, f"{labels.name}, the current model"))
+    console.print(evaluation_table(outcome.after, f"{labels.name}, the new model"))
+    console.print(f"Wrote {outcome.path}.")
+    console.print(
+        f'To use it, set `model = "{outcome.path}"` under \\[analysis] in '
+        f"{config.path if config else 'ladder.toml'}; the next `ladder analyze` classifies every "
+        "review again with it."
+    )
 
 
 @cli.command()

@@ -14,7 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 from sqlite_utils import Database
 
-from analysis.evaluate import Row
+from analysis.evaluate import Evaluation
 from analysis.signals import LABELS, current_values, label, signal_changes
 from analysis.vocabulary import DIMENSION_KEYS
 from analysis.weeks import parse_week, week_bounds
@@ -166,11 +166,18 @@ class CrawlProgress:
                 thread.join()
 
 
-def evaluation_table(rows: Sequence[Row], name: str) -> Table:
-    table = Table(title=f"Ladder against labels: {name}")
+def evaluation_table(evaluation: Evaluation, name: str) -> Group:
+    """The evaluation's rows, the dimensions' micro-F1 and the calibration of the confidence."""
+    how = (
+        f"{evaluation.cross_validated}-fold cross-validated: the model's decision was fitted on "
+        "some of these lines, so each line is predicted by a model fitted on the other folds"
+        if evaluation.cross_validated
+        else "the model was not fitted on these lines"
+    )
+    table = Table(title=f"Ladder against labels: {name}", caption=how)
     for column in ("method", "lines", "n", "exact", "within one", "macro-F1", "kappa (quadratic)"):
         table.add_column(column, justify="left" if column in ("method", "lines") else "right")
-    for row in rows:
+    for row in evaluation.rows:
         s = row.scores
         style = "bold" if row.method.startswith("ladder") else ""
         table.add_row(
@@ -183,7 +190,23 @@ def evaluation_table(rows: Sequence[Row], name: str) -> Table:
             f"{s.kappa:.3f}",
             style=style,
         )
-    return table
+    parts: list[Any] = [table]
+    dimensions = evaluation.dimensions
+    if dimensions is not None:
+        parts.append(
+            f"Service dimensions ({dimensions.n} lines, against the dimensions the readers saw): "
+            f"micro-F1 {dimensions.micro_f1:.3f} (precision {dimensions.precision:.3f}, recall "
+            f"{dimensions.recall:.3f})"
+        )
+    calibration = Table(title="Calibration: how often the ladder is right at each confidence")
+    for column in ("confidence", "lines", "right"):
+        calibration.add_column(column, justify="right")
+    for bucket in evaluation.calibration:
+        calibration.add_row(
+            f"{bucket.low:.1f}–{bucket.high:.1f}", str(bucket.n), f"{bucket.accuracy:.3f}"
+        )
+    parts.append(calibration)
+    return Group(*parts)
 
 
 def show_rank(db: Database, week: str, segment: str, language: str, *, as_json: bool) -> Any:

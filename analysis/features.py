@@ -1,0 +1,216 @@
+"""What the ladder's model reads of a review.
+
+Two views of one reading (:class:`analysis.ladder.Reading`):
+
+* **hashed words**: the review's words and word pairs (unmarked, teencode expanded: "khong tot",
+  "not worth"), each hashed into one of :data:`WIDTH` columns. The linear text models (how
+  satisfied the customer sounds, which service dimensions the review speaks of) weigh these
+  columns. A column is a number, not a word: the weights shipped with the project hold no text.
+* **decision features**: a short vector of named, readable quantities (the stars, the text's
+  satisfaction, counts of the lexicon's cues by rung and by family, a few marks of tone such as
+  exclamation marks) from which the rung is decided (:data:`DECISION_FEATURES`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
+from itertools import pairwise
+
+from analysis.tokens import Token
+
+#: Hashed columns: 2**18. Collisions between rare words cost little; the weights stay small.
+HASH_BITS = 18
+WIDTH = 1 << HASH_BITS
+_MASK = WIDTH - 1
+#: Families of cues the lexicon lists besides the rungs (``[families]`` in the lexicon files).
+FAMILIES = (
+    "demand",
+    "accuse",
+    "anger",
+    "escalate",
+    "contact",
+    "refusal",
+    "harsh",
+    "churn",
+    "letdown",
+    "concede",
+    "lukewarm",
+    "praise",
+    "enthuse",
+    "intensify",
+    "superlative",
+    "recommend",
+    "exceed",
+    "value",
+    "loyal",
+    "again",
+)
+#: Families whose cues, on a one-star review, mark a confrontation (rung 1) rather than a quiet
+#: exit (rung 2); and those that, on a five-star review, mark more than expected (rung 5).
+CONFRONT = ("demand", "accuse", "anger", "escalate", "refusal", "harsh")
+DELIGHT = ("enthuse", "intensify", "superlative", "recommend", "exceed", "value", "loyal")
+#: Marks of tone: shouted words, smiling and angry emoji, stretched letters and laughter.
+_CAPITALS = re.compile(r"\b[A-ZÀ-Ỹ]{3,}\b")
+_HAPPY = re.compile(
+    "[\U0001f600-\U0001f60d\U0001f618\U0001f44d\u2764\u2665\U0001f496\U0001f60a\U0001f970"
+    "\U0001f929]"
+)
+_ANGRY = re.compile("[\U0001f620-\U0001f62d\U0001f44e\U0001f92c\U0001f624\U0001f612\U0001f61e]")
+_STRETCHED = re.compile("aaa|eee|iii|ooo|uuu|yyy|hhh|zzz|!!|:\\)\\)|;\\)\\)|=\\)\\)")
+
+
+#: What the text alone says, whatever the stars.
+TEXT_FEATURES = (
+    "satisfaction",
+    "satisfaction²",
+    "one-star text",
+    "five-star text",
+    *(f"rung {k} cues" for k in (1, 2, 3, 4, 5, 6)),
+    *(f"weak {k} cues" for k in (3, 4, 5)),
+    "effort",
+    "sarcasm",
+    "sentiment",
+    *FAMILIES,
+    "exclamations",
+    "questions",
+    "capitals",
+    "positive emoji",
+    "negative emoji",
+    "elongation",
+    "length",
+)
+#: Text features read differently on a one-star and a five-star review, and without stars.
+_ONE_STAR = ("rung 1 cues", *CONFRONT, "contact", "churn", "satisfaction", "one-star text")
+_FIVE_STAR = ("rung 5 cues", *DELIGHT, "again", "lukewarm", "satisfaction", "five-star text")
+_NO_STARS = ("rung 1 cues", "rung 5 cues", "satisfaction")
+#: The decision features, in order: each a readable quantity of one review.
+DECISION_FEATURES = (
+    *TEXT_FEATURES,
+    *(f"stars={k}" for k in (1, 2, 3, 4, 5)),
+    "no stars",
+    *(f"stars=1 × {name}" for name in _ONE_STAR),
+    *(f"stars=5 × {name}" for name in _FIVE_STAR),
+    *(f"no stars × {name}" for name in _NO_STARS),
+)
+_TEXT_INDEX = {name: index for index, name in enumerate(TEXT_FEATURES)}
+_ONE_STAR_AT = [_TEXT_INDEX[name] for name in _ONE_STAR]
+_FIVE_STAR_AT = [_TEXT_INDEX[name] for name in _FIVE_STAR]
+_NO_STARS_AT = [_TEXT_INDEX[name] for name in _NO_STARS]
+
+
+@lru_cache(maxsize=262144)
+def _word_hash(word: str) -> int:
+    return zlib.crc32(word.encode("utf-8"))
+
+
+#: Words that negate the next few (unmarked forms): a word in their scope is read as its own
+#: feature ("not disappointed" is not "disappointed").
+NEGATORS = frozenset(
+    {"not", "no", "never", "without", "hardly", "khong", "chang", "chua", "dung", "cha"}
+)
+#: Words after a negator that are in its scope.
+NEGATION_SCOPE = 3
+_NEGATED = 0x5BD1E995  # mixed into the hash of a word in a negator's scope
+
+
+def hashed_words(tokens: Sequence[Token]) -> list[int]:
+    """The hashed columns of a review's words and word pairs (unmarked forms); a word up to
+    three words after a negator, in the same clause, is hashed as negated."""
+    hashes = []
+    scope = 0
+    previous_end = -1
+    for token in tokens:
+        if previous_end >= 0 and scope and token.start - previous_end > 1:
+            scope = 0  # punctuation between the words ends the clause
+        word = _word_hash(token.folded)
+        hashes.append(word ^ _NEGATED if scope else word)
+        scope = NEGATION_SCOPE if token.folded in NEGATORS else max(0, scope - 1)
+        previous_end = token.end
+    columns = [h & _MASK for h in hashes]
+    columns += [((a * 1_000_003) ^ b) & _MASK for a, b in pairwise(hashes)]
+    return columns
+
+
+#: Words too common to say which service dimension a review speaks of: left out of the
+#: dimensions' columns (they still count for the satisfaction).
+FUNCTION_WORDS = frozenset(
+    """a an the and or but if of to in on at for from with by as is are was were be been being
+    it its this that these those there here i we you he she they me us him her them my our your
+    his their what which who when where how not no so very too also just than then all any some
+    do does did have has had will would can could should may might must get got
+    va la cua cho voi thi ma nhung cung rat qua lam duoc khong co nay do nhu de toi minh ban
+    anh chi em no ho se da dang roi nua luon hay con cai nhieu it mot hai nen vi khi trong ngoai
+    tren duoi len xuong ra vao di den tu ve lai thay biet noi nghe an uong dung mua""".split()
+)
+
+
+def dimension_words(tokens: Sequence[Token]) -> list[int]:
+    """The hashed columns the dimensions read: the words and word pairs, without
+    :data:`FUNCTION_WORDS` standing alone."""
+    hashes = [_word_hash(token.folded) for token in tokens]
+    columns = [
+        h & _MASK for h, t in zip(hashes, tokens, strict=True) if t.folded not in FUNCTION_WORDS
+    ]
+    columns += [((a * 1_000_003) ^ b) & _MASK for a, b in pairwise(hashes)]
+    return columns
+
+
+def marker_columns(markers: Iterable[str]) -> list[int]:
+    """Hashed columns for named markers beside the words (the lexicon's "@tangibles+")."""
+    return [_word_hash(f"@{marker}") & _MASK for marker in markers]
+
+
+def _count(value: float) -> float:
+    return math.log1p(value)
+
+
+def text_vector(
+    *,
+    satisfaction: Sequence[float],
+    rung_cues: Mapping[int, int],
+    weak_cues: Mapping[int, int],
+    families: Mapping[str, int],
+    effort: int,
+    sarcasm: bool,
+    sentiment: int,
+    text: str,
+) -> list[float]:
+    """The text features of one review (:data:`TEXT_FEATURES`). ``satisfaction`` is how far the
+    text model's ``(expected stars, P(one star), P(five stars))`` moves from what it says of a
+    text without words (the market's usual review); counts are damped (log1p)."""
+    s, one_star, five_stars = satisfaction
+    log1p = math.log1p
+    return [
+        s,
+        s * s / 2,
+        one_star,
+        five_stars,
+        *(log1p(rung_cues.get(rung, 0)) for rung in (1, 2, 3, 4, 5, 6)),
+        *(log1p(weak_cues.get(rung, 0)) for rung in (3, 4, 5)),
+        log1p(effort),
+        float(sarcasm),
+        max(-4, min(4, sentiment)) / 4,
+        *(log1p(families.get(family, 0)) for family in FAMILIES),
+        log1p(text.count("!")),
+        log1p(text.count("?")),
+        log1p(len(_CAPITALS.findall(text))),
+        log1p(len(_HAPPY.findall(text))),
+        log1p(len(_ANGRY.findall(text))),
+        log1p(len(_STRETCHED.findall(text.lower()))),
+        log1p(len(text)) / 6,
+    ]
+
+
+def decision_vector(text: Sequence[float], stars: int | None) -> list[float]:
+    """The decision features (:data:`DECISION_FEATURES`): the text features, the stars, and the
+    text features that read differently with one or five stars or without stars."""
+    one_hot = [0.0] * 6
+    one_hot[5 if stars is None else stars - 1] = 1.0
+    one = [text[i] for i in _ONE_STAR_AT] if stars == 1 else [0.0] * len(_ONE_STAR_AT)
+    five = [text[i] for i in _FIVE_STAR_AT] if stars == 5 else [0.0] * len(_FIVE_STAR_AT)
+    none = [text[i] for i in _NO_STARS_AT] if stars is None else [0.0] * len(_NO_STARS_AT)
+    return [*text, *one_hot, *one, *five, *none]

@@ -1,0 +1,313 @@
+"""The ladder's model: three small linear parts, fitted by :mod:`analysis.training`.
+
+* **satisfaction** (per language): how satisfied the text sounds, on the 1–5 star scale, from its
+  hashed words (ridge regression fitted on reviews whose stars are known: stars are free labels).
+* **dimensions**: which service dimensions a review speaks of, from its hashed words and the
+  lexicon's dimension cues (one logistic regression per dimension, fitted on labelled reviews).
+* **decision**: the rung, from the decision features (:data:`analysis.features.DECISION_FEATURES`:
+  the stars, the satisfaction, the lexicon's cues by rung and family) (a multinomial logistic
+  regression over rungs 1–5, fitted on labelled reviews). Rung 6 is given by its cues alone.
+
+A model is one ``.npz`` file: the arrays, and a JSON header saying what it was fitted on. The
+default model ships with the package (``analysis/weights/ladder.npz``); ``[analysis] model`` in
+ladder.toml names another (``ladder train`` writes one). Its digest is part of the analysis
+version, so a changed model reclassifies every review.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache, cached_property
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from analysis.features import DECISION_FEATURES, WIDTH
+from analysis.linear import softmax
+from analysis.vocabulary import DIMENSIONS
+
+FloatArray = NDArray[np.float64]
+#: The rungs the decision chooses among (6 needs its own cues).
+DECIDED_RUNGS = (1, 2, 3, 4, 5)
+#: Bumped when the file layout changes.
+FORMAT = 1
+
+
+class ModelError(ValueError):
+    """A model file cannot be used; the message names the file and what is wrong."""
+
+
+#: What a satisfaction model estimates of a text: its expected stars (1–5), and how likely it is
+#: to come with one star and with five (linear estimates of those probabilities).
+SATISFACTION_HEADS = ("expected stars", "one star", "five stars")
+#: The estimate for a text nobody can read (no words).
+NEUTRAL = (3.0, 0.2, 0.4)
+
+
+def _sum_rows(weights: NDArray[np.float32], columns: Sequence[int]) -> FloatArray:
+    """``Σ weights[column] / √n`` over the distinct columns (a row-normalised sparse product)."""
+    distinct = list(set(columns))
+    result: FloatArray = weights[distinct].sum(axis=0, dtype=np.float64) / np.sqrt(len(distinct))
+    return result
+
+
+@dataclass(frozen=True)
+class Satisfaction:
+    """:data:`SATISFACTION_HEADS` of a text from its hashed words: ``bias + Σ w[column] / √n``."""
+
+    weights: NDArray[np.float32]  # WIDTH × heads
+    bias: FloatArray  # per head
+
+    def predict(self, columns: Sequence[int]) -> tuple[float, float, float]:
+        values = self.bias + _sum_rows(self.weights, columns) if columns else self.bias
+        expected = min(5.5, max(0.5, float(values[0])))
+        return expected, float(values[1]), float(values[2])
+
+
+@dataclass(frozen=True)
+class LadderModel:
+    satisfaction: Mapping[str, Satisfaction]  # by language: "vi", "en"
+    dimension_weights: NDArray[np.float32]  # WIDTH × dimensions
+    dimension_bias: FloatArray  # per dimension
+    dimension_threshold: float
+    decision_weights: FloatArray  # rungs 1–5 × features
+    decision_bias: FloatArray
+    feature_mean: FloatArray
+    feature_scale: FloatArray
+    info: Mapping[str, Any] = field(default_factory=dict)
+    digest: str = ""
+
+    def text_satisfaction(
+        self, language: str, columns: Sequence[int]
+    ) -> tuple[float, float, float]:
+        """:data:`SATISFACTION_HEADS` of a text in ``language`` ("mixed": the mean of both
+        languages')."""
+        if language in self.satisfaction:
+            return self.satisfaction[language].predict(columns)
+        values = [model.predict(columns) for model in self.satisfaction.values()]
+        if not values:
+            return NEUTRAL
+        mean = np.mean(values, axis=0)
+        return float(mean[0]), float(mean[1]), float(mean[2])
+
+    @cached_property
+    def _satisfaction_weights(self) -> tuple[NDArray[np.float32], tuple[str, ...]]:
+        """Every language's satisfaction heads side by side, one row per column: one gather
+        reads a review's words for all of them."""
+        languages = tuple(sorted(self.satisfaction))
+        if not languages:
+            return np.zeros((WIDTH, 0), dtype=np.float32), languages
+        blocks = [self.satisfaction[language].weights for language in languages]
+        return np.hstack(blocks).astype(np.float32), languages
+
+    def usual(self, language: str) -> tuple[float, float, float]:
+        """What the satisfaction model says of a text without words in ``language``: the usual
+        review of the reviews it was fitted on (texts are read as moving away from it)."""
+        if language in self.satisfaction:
+            b = self.satisfaction[language].bias
+            return float(b[0]), float(b[1]), float(b[2])
+        biases = [model.bias for model in self.satisfaction.values()]
+        if not biases:
+            return NEUTRAL
+        mean = np.mean(biases, axis=0)
+        return float(mean[0]), float(mean[1]), float(mean[2])
+
+    def read_words(
+        self, language: str, words: Sequence[int], dimension_columns: Sequence[int] = ()
+    ) -> tuple[tuple[float, float, float], list[float]]:
+        """The text's satisfaction (:meth:`text_satisfaction` of ``words``) and the dimension
+        probabilities (:meth:`dimension_probabilities` of ``dimension_columns``)."""
+        satisfaction, dimensions = self.read_many([language], [words], [dimension_columns])
+        return satisfaction[0], dimensions[0].tolist()
+
+    def read_many(
+        self,
+        languages: Sequence[str],
+        words: Sequence[Sequence[int]],
+        dimension_columns: Sequence[Sequence[int]],
+    ) -> tuple[list[tuple[float, float, float]], FloatArray]:
+        """:meth:`read_words` of many texts at once: one gather and one sum for each model."""
+        weights, known = self._satisfaction_weights
+        heads = len(SATISFACTION_HEADS)
+        raw, counts = _row_sums(weights, words)
+        norm = np.sqrt(np.maximum(counts, 1))
+        by_language = {}
+        for i, name in enumerate(known):
+            bias = self.satisfaction[name].bias
+            block = raw[:, i * heads : (i + 1) * heads] / norm[:, None] + bias
+            block[:, 0] = np.clip(block[:, 0], 0.5, 5.5)
+            by_language[name] = block
+        satisfaction = []
+        for index, language in enumerate(languages):
+            if language in by_language:
+                values = by_language[language][index]
+            elif by_language:
+                values = np.mean([v[index] for v in by_language.values()], axis=0)
+            else:
+                values = np.array(NEUTRAL)
+            satisfaction.append((float(values[0]), float(values[1]), float(values[2])))
+        dimension_raw, dimension_counts = _row_sums(self.dimension_weights, dimension_columns)
+        scale = np.where(dimension_counts > 0, 1 / np.sqrt(np.maximum(dimension_counts, 1)), 0.0)
+        z = self.dimension_bias + dimension_raw * scale[:, None]
+        return satisfaction, 1 / (1 + np.exp(-z))
+
+    def dimension_probabilities(self, columns: Sequence[int]) -> FloatArray:
+        """P(the review speaks of each of :data:`DIMENSIONS`)."""
+        z = self.dimension_bias
+        if columns:
+            z = z + _sum_rows(self.dimension_weights, columns)
+        result: FloatArray = 1 / (1 + np.exp(-z))
+        return result
+
+    def rung_probabilities(
+        self, features: Sequence[float] | Sequence[Sequence[float]] | FloatArray
+    ) -> FloatArray:
+        """P(rung 1 … 5) from a decision vector (or a matrix of them, one per row)."""
+        scaled = (np.asarray(features) - self.feature_mean) / self.feature_scale
+        return softmax(scaled @ self.decision_weights.T + self.decision_bias)
+
+    def trained_on(self, text: str) -> bool:
+        """Whether a labelled text was among those the decision and dimensions were fitted on."""
+        return text_key(text) in set(self.info.get("labelled_keys", ()))
+
+    def save(self, path: Path) -> None:
+        """Write the model as one ``.npz`` file (atomically: a reader never sees half of it)."""
+        arrays: dict[str, Any] = {
+            "dimension_weights": self.dimension_weights,
+            "dimension_bias": self.dimension_bias,
+            "decision_weights": self.decision_weights,
+            "decision_bias": self.decision_bias,
+            "feature_mean": self.feature_mean,
+            "feature_scale": self.feature_scale,
+            "header": np.frombuffer(json.dumps(self._header()).encode(), dtype=np.uint8),
+        }
+        for language, model in self.satisfaction.items():
+            rows = np.flatnonzero(np.abs(model.weights).sum(axis=1))
+            arrays[f"satisfaction_{language}_columns"] = rows.astype(np.int32)
+            arrays[f"satisfaction_{language}_values"] = model.weights[rows]
+            arrays[f"satisfaction_{language}_bias"] = model.bias
+        rows = np.flatnonzero(np.abs(self.dimension_weights).sum(axis=1))
+        arrays["dimension_columns"] = rows.astype(np.int32)
+        arrays["dimension_weights"] = self.dimension_weights[rows].astype(np.float32)
+        buffer = io.BytesIO()
+        np.savez_compressed(buffer, **arrays)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(path.name + ".tmp")
+        temporary.write_bytes(buffer.getvalue())
+        temporary.replace(path)
+
+    def _header(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT,
+            "width": WIDTH,
+            "features": list(DECISION_FEATURES),
+            "dimensions": list(DIMENSIONS),
+            "dimension_threshold": self.dimension_threshold,
+            "languages": sorted(self.satisfaction),
+            "info": dict(self.info),
+        }
+
+
+def _row_sums(
+    weights: NDArray[np.float32], rows: Sequence[Sequence[int]]
+) -> tuple[FloatArray, FloatArray]:
+    """For each row of columns, ``Σ weights[column]`` over its distinct columns, and how many
+    there are: one gather for all the rows."""
+    distinct = [list(set(row)) for row in rows]
+    counts = np.array([len(d) for d in distinct], dtype=np.int64)
+    columns = np.fromiter((c for d in distinct for c in d), dtype=np.intp, count=int(counts.sum()))
+    ends = np.cumsum(counts)
+    running = np.zeros((len(columns) + 1, weights.shape[1]))
+    np.cumsum(weights[columns], axis=0, dtype=np.float64, out=running[1:])
+    return running[ends] - running[ends - counts], counts.astype(np.float64)
+
+
+def text_key(text: str) -> str:
+    """A short digest of a labelled text, kept in a model so that evaluation knows which labelled
+    lines it was fitted on (the text itself is never kept)."""
+    folded = " ".join(text.split()).lower()
+    return hashlib.blake2b(folded.encode(), digest_size=6).hexdigest()
+
+
+def read_model(data: bytes, where: str = "model") -> LadderModel:
+    """A model from the bytes of its ``.npz`` file."""
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+            header = json.loads(arrays["header"].tobytes().decode())
+            if header.get("format") != FORMAT:
+                raise ModelError(
+                    f"{where}: written for model format {header.get('format')}, this version "
+                    f"reads format {FORMAT}; train it again with `ladder train`"
+                )
+            if header["features"] != list(DECISION_FEATURES) or header["width"] != WIDTH:
+                raise ModelError(
+                    f"{where}: made for other decision features; train it again with `ladder train`"
+                )
+            satisfaction = {}
+            for language in header["languages"]:
+                weights = np.zeros((WIDTH, len(SATISFACTION_HEADS)), dtype=np.float32)
+                weights[arrays[f"satisfaction_{language}_columns"]] = arrays[
+                    f"satisfaction_{language}_values"
+                ]
+                bias = arrays[f"satisfaction_{language}_bias"].astype(np.float64)
+                satisfaction[language] = Satisfaction(weights, bias)
+            dimension_weights = np.zeros((WIDTH, len(DIMENSIONS)), dtype=np.float32)
+            dimension_weights[arrays["dimension_columns"]] = arrays["dimension_weights"]
+            return LadderModel(
+                satisfaction=satisfaction,
+                dimension_weights=dimension_weights,
+                dimension_bias=arrays["dimension_bias"].astype(np.float64),
+                dimension_threshold=float(header["dimension_threshold"]),
+                decision_weights=arrays["decision_weights"].astype(np.float64),
+                decision_bias=arrays["decision_bias"].astype(np.float64),
+                feature_mean=arrays["feature_mean"].astype(np.float64),
+                feature_scale=arrays["feature_scale"].astype(np.float64),
+                info=header.get("info", {}),
+                digest=hashlib.sha256(data).hexdigest()[:8],
+            )
+    except (KeyError, ValueError, OSError) as error:
+        if isinstance(error, ModelError):
+            raise
+        raise ModelError(f"{where}: not a ladder model ({error})") from None
+
+
+@cache
+def default_model() -> LadderModel:
+    """The model shipped with the package, read once per process."""
+    data = files("analysis").joinpath("weights", "ladder.npz").read_bytes()
+    return read_model(data, "analysis/weights/ladder.npz")
+
+
+@cache
+def load_model(path: str) -> LadderModel:
+    """A model file (``[analysis] model``), read once per process."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise ModelError(f"{path}: cannot read ({error.strerror or error})") from None
+    return read_model(data, path)
+
+
+def blank_model() -> LadderModel:
+    """A model that knows nothing yet (every rung equally likely, no dimension): where training
+    starts when there is no model to start from."""
+    width = len(DECISION_FEATURES)
+    return LadderModel(
+        satisfaction={},
+        dimension_weights=np.zeros((WIDTH, len(DIMENSIONS)), dtype=np.float32),
+        dimension_bias=np.full(len(DIMENSIONS), -10.0),
+        dimension_threshold=0.5,
+        decision_weights=np.zeros((len(DECIDED_RUNGS), width)),
+        decision_bias=np.zeros(len(DECIDED_RUNGS)),
+        feature_mean=np.zeros(width),
+        feature_scale=np.ones(width),
+        info={},
+        digest="blank",
+    )

@@ -1,0 +1,301 @@
+"""Fitting the ladder's model (:mod:`analysis.model`) to reviews, and cross-validating it.
+
+* :func:`fit_satisfaction`: the text → satisfaction model of each language, from reviews whose
+  stars are known (ridge regression on hashed words; the stars are free labels).
+* :func:`fit_labelled`: the rung decision and the dimensions, from reviews placed on the ladder by
+  careful readers (``ladder train LABELS.jsonl``). Each labelled review is used twice: with its
+  stars, and as text alone, so one model serves reviews with and without stars.
+* :func:`cross_validate`: the labelled reviews in k folds, each predicted by a model fitted on the
+  others: the honest figures for anything fitted on these labels.
+
+Deterministic: the same reviews give the same weights.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from importlib.resources import files
+
+import numpy as np
+
+from analysis.features import DECISION_FEATURES, WIDTH, hashed_words
+from analysis.ladder import Features, classify_many, features_many
+from analysis.linear import SparseRows, fit_logistic, fit_ridge, fit_softmax
+from analysis.model import LadderModel, Satisfaction, text_key
+from analysis.reading import read
+from analysis.tokens import detect_language, tokenize
+from analysis.vocabulary import DIMENSIONS
+
+#: Regularisation, chosen by cross-validation on real labelled reviews (docs/ladder.md).
+SATISFACTION_ALPHA = 1.0
+DECISION_PENALTY = 1.0
+DIMENSION_PENALTY = 0.05
+DIMENSION_THRESHOLD = 0.6
+#: Text-only copies of the labelled reviews weigh this much in the decision's fit.
+TEXT_ONLY_WEIGHT = 1.0
+#: The project's own examples of each rung (``analysis/lexicon/examples.jsonl``: reviews written
+#: to the rubric, labelled by a reader who had not seen the lexicon) join every fit at this
+#: weight: they teach the ladder its textbook cases ("bình thường, không có gì đặc biệt" is
+#: Normal) without outweighing real reviews.
+EXAMPLE_WEIGHT = 0.5
+
+
+@dataclass(frozen=True)
+class StarReview:
+    """A review whose stars are known (1–5): a free label of how satisfied its text sounds."""
+
+    text: str
+    rating: float
+    lang: str | None = None
+
+
+@dataclass(frozen=True)
+class Labelled:
+    """A review placed on the ladder by a careful reader."""
+
+    text: str
+    rung: int
+    rating: float | None = None
+    lang: str | None = None
+    dimensions: frozenset[str] | None = None  # the service dimensions the reader saw, if given
+    weight: float = 1.0  # how much the line counts in a fit
+
+
+Progress = Callable[[str], None]
+
+
+def fit_satisfaction(
+    reviews: Sequence[StarReview],
+    *,
+    alpha: float = SATISFACTION_ALPHA,
+    on_progress: Progress | None = None,
+) -> dict[str, Satisfaction]:
+    """One satisfaction model per language present ("vi", "en"; mixed texts count for both)."""
+    by_language: dict[str, tuple[list[list[int]], list[float]]] = {"vi": ([], []), "en": ([], [])}
+    for review in reviews:
+        tokens = tokenize(review.text)
+        if not tokens:
+            continue
+        language = review.lang or detect_language(review.text, tokens)
+        columns = hashed_words(tokens)
+        for target in ("vi", "en") if language == "mixed" else (language,):
+            if target in by_language:
+                by_language[target][0].append(columns)
+                by_language[target][1].append(float(review.rating))
+    models = {}
+    for language, (rows, ratings) in by_language.items():
+        if len(rows) < 20:
+            continue
+        if on_progress:
+            on_progress(f"fitting the {language} satisfaction model on {len(rows):,} reviews")
+        matrix = SparseRows.from_rows(rows, WIDTH)
+        stars = np.asarray(ratings)
+        heads = [
+            fit_ridge(matrix, target, alpha)
+            for target in (stars, (stars <= 1.5).astype(float), (stars >= 4.5).astype(float))
+        ]
+        models[language] = Satisfaction(
+            np.column_stack([w for w, _ in heads]).astype(np.float32),
+            np.array([b for _, b in heads]),
+        )
+    return models
+
+
+def bundled_examples() -> list[Labelled]:
+    """The project's own rubric examples, at :data:`EXAMPLE_WEIGHT`."""
+    examples = []
+    text = files("analysis").joinpath("lexicon", "examples.jsonl").read_text(encoding="utf-8")
+    for line in text.splitlines():
+        if line.strip():
+            data = json.loads(line)
+            examples.append(
+                Labelled(
+                    data["text"],
+                    int(data["rung"]),
+                    data.get("rating"),
+                    data.get("lang"),
+                    weight=EXAMPLE_WEIGHT,
+                )
+            )
+    return examples
+
+
+def fit_labelled(
+    items: Sequence[Labelled],
+    base: LadderModel,
+    *,
+    examples: bool = True,
+    satisfaction: dict[str, Satisfaction] | None = None,
+    decision_penalty: float = DECISION_PENALTY,
+    dimension_penalty: float = DIMENSION_PENALTY,
+    threshold: float = DIMENSION_THRESHOLD,
+    info: dict[str, object] | None = None,
+) -> LadderModel:
+    """A model whose decision (and dimensions, when the items name them) are fitted on ``items``;
+    the satisfaction models are ``satisfaction``'s, else ``base``'s. Items with a rung of 6 are
+    left out of the decision (rung 6 is given by its own cues). ``examples``: the project's
+    rubric examples join the fit (:data:`EXAMPLE_WEIGHT`)."""
+    labelled = list(items)
+    items = labelled + (bundled_examples() if examples else [])
+    model = replace(base, satisfaction=satisfaction or dict(base.satisfaction))
+    found = features_many([read(item.text, item.rating, item.lang) for item in items], model)
+    decided = [(item, f) for item, f in zip(items, found, strict=True) if 1 <= item.rung <= 5]
+    if len({item.rung for item, _ in decided}) < 2:
+        raise ValueError("the labels need at least two different rungs (1–5) to fit a decision")
+    rows = [f.decision for item, f in decided if item.rating is not None]
+    rungs = [item.rung for item, _ in decided if item.rating is not None]
+    weights = [item.weight for item, _ in decided if item.rating is not None]
+    rows += [f.text_decision for _, f in decided]
+    rungs += [item.rung for item, _ in decided]
+    weights += [TEXT_ONLY_WEIGHT * item.weight for item, _ in decided]
+    x = np.vstack(rows)
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale < 1e-6] = 1.0
+    decision_weights, decision_bias = fit_softmax(
+        (x - mean) / scale,
+        np.asarray(rungs) - 1,
+        5,
+        decision_penalty,
+        sample_weight=np.asarray(weights),
+    )
+    model = replace(
+        model,
+        decision_weights=decision_weights,
+        decision_bias=decision_bias,
+        feature_mean=mean,
+        feature_scale=scale,
+    )
+    with_dimensions = [
+        (item, f) for item, f in zip(items, found, strict=True) if item.dimensions is not None
+    ]
+    if with_dimensions:
+        matrix = SparseRows.from_rows([f.dimension_columns for _, f in with_dimensions], WIDTH)
+        dimension_weights = np.zeros((WIDTH, len(DIMENSIONS)), dtype=np.float32)
+        dimension_bias = np.zeros(len(DIMENSIONS))
+        for index, name in enumerate(DIMENSIONS):
+            target = np.array(
+                [float(name in (item.dimensions or ())) for item, _ in with_dimensions]
+            )
+            if target.min() == target.max():
+                dimension_bias[index] = 10.0 if target[0] else -10.0
+                continue
+            w, b = fit_logistic(matrix, target, dimension_penalty)
+            dimension_weights[:, index] = w.astype(np.float32)
+            dimension_bias[index] = b
+        model = replace(
+            model,
+            dimension_weights=dimension_weights,
+            dimension_bias=dimension_bias,
+            dimension_threshold=threshold,
+        )
+    header = dict(info or {})
+    header.setdefault("fitted_at", datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    header["labelled"] = len(labelled)
+    header["examples"] = len(items) - len(labelled)
+    header["labelled_keys"] = sorted({text_key(item.text) for item in items})
+    return replace(model, info={**dict(base.info), **header}, digest=_digest(model, header))
+
+
+def _digest(model: LadderModel, header: dict[str, object]) -> str:
+    digest = hashlib.sha256()
+    for array in (model.decision_weights, model.dimension_bias, model.feature_mean):
+        digest.update(np.ascontiguousarray(array).tobytes())
+    digest.update(repr(sorted(header.items())).encode())
+    return digest.hexdigest()[:8]
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """A labelled review as the model predicts it (held out, in cross-validation)."""
+
+    rung: int  # with the stars, when it has them
+    text_rung: int  # from the text alone
+    confidence: float
+    text_confidence: float
+    dimensions: frozenset[str]
+
+
+def predict(items: Sequence[Labelled], model: LadderModel) -> list[Prediction]:
+    """Each item classified with its stars and from its text alone."""
+    predictions = []
+    both = classify_many([(i.text, i.rating, i.lang) for i in items], model=model)
+    alone = classify_many([(i.text, None, i.lang) for i in items], model=model)
+    for with_stars, text_only in zip(both, alone, strict=True):
+        predictions.append(
+            Prediction(
+                with_stars.rung,
+                text_only.rung,
+                with_stars.confidence,
+                text_only.confidence,
+                frozenset(with_stars.dimensions),
+            )
+        )
+    return predictions
+
+
+def folds_of(items: Sequence[Labelled], folds: int, seed: int = 7) -> list[int]:
+    """A fold for each item, stratified by rung and shuffled with ``seed``."""
+    rng = np.random.default_rng(seed)
+    assignment = [0] * len(items)
+    by_rung: dict[int, list[int]] = {}
+    for index, item in enumerate(items):
+        by_rung.setdefault(item.rung, []).append(index)
+    offset = 0
+    for rung in sorted(by_rung):
+        members = by_rung[rung]
+        order = rng.permutation(len(members))
+        for position, member in enumerate(order):
+            assignment[members[member]] = (offset + position) % folds
+        offset += len(members)
+    return assignment
+
+
+def cross_validate(
+    items: Sequence[Labelled],
+    base: LadderModel,
+    *,
+    folds: int = 5,
+    also: Sequence[Labelled] = (),
+    on_progress: Progress | None = None,
+    **fit_options: float,
+) -> list[Prediction]:
+    """Each item predicted by a model fitted on the other folds and on ``also`` (labelled lines
+    that are never predicted); the satisfaction models are the base model's, fitted on
+    star-rated reviews, not on these labels."""
+    assignment = folds_of(items, folds)
+    predictions: list[Prediction | None] = [None] * len(items)
+    for fold in range(folds):
+        train = [item for item, f in zip(items, assignment, strict=True) if f != fold]
+        train += also
+        test = [i for i, f in enumerate(assignment) if f == fold]
+        if on_progress:
+            on_progress(
+                f"fold {fold + 1} of {folds}: fitting on {len(train)}, predicting {len(test)}"
+            )
+        model = fit_labelled(
+            train,
+            base,
+            examples=bool(base.info.get("examples", True)),
+            **fit_options,  # type: ignore[arg-type]
+        )
+        for index, prediction in zip(test, predict([items[i] for i in test], model), strict=True):
+            predictions[index] = prediction
+    return [p for p in predictions if p is not None]
+
+
+__all__ = [
+    "DECISION_FEATURES",
+    "Features",
+    "Labelled",
+    "Prediction",
+    "StarReview",
+    "cross_validate",
+    "fit_labelled",
+    "fit_satisfaction",
+    "predict",
+]

@@ -1,0 +1,196 @@
+"""The ladder's model: its solvers against what they must satisfy, its file, its training on
+labelled reviews (deterministic, cross-validated honestly), and ``ladder train``."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from analysis.evaluate import evaluate, read_labels
+from analysis.features import DECISION_FEATURES, WIDTH, hashed_words
+from analysis.ladder import analysis_version, classify
+from analysis.linear import SparseRows, fit_logistic, fit_ridge, fit_softmax
+from analysis.model import ModelError, blank_model, default_model, load_model, read_model
+from analysis.tokens import tokenize
+from analysis.training import (
+    Labelled,
+    StarReview,
+    cross_validate,
+    fit_labelled,
+    fit_satisfaction,
+    folds_of,
+)
+from scheduler.cli import cli
+from tests.conftest import write_config
+
+LABELS = Path(__file__).parent / "fixtures" / "ladder"
+RNG = np.random.default_rng(3)
+
+
+def test_ridge_solves_its_normal_equations() -> None:
+    x = RNG.normal(size=(80, 6))
+    y = x @ RNG.normal(size=6) + 0.5 + RNG.normal(size=80) * 0.1
+    w, b = fit_ridge(x, y, 2.0)
+    residual = x @ w + b - y
+    np.testing.assert_allclose(x.T @ residual + 2.0 * w, 0, atol=1e-6)  # ∂/∂w
+    assert abs(residual.sum()) < 1e-6  # ∂/∂b: the intercept is not penalised
+
+
+def test_sparse_rows_are_the_dense_matrix_they_stand_for() -> None:
+    rows = [[3, 1, 3], [0], [], [4, 2]]
+    sparse = SparseRows.from_rows(rows, 5)
+    dense = np.zeros((4, 5))
+    for i, row in enumerate(rows):
+        for column in set(row):
+            dense[i, column] = 1 / np.sqrt(len(set(row)))
+    v, u = RNG.normal(size=5), RNG.normal(size=4)
+    np.testing.assert_allclose(sparse.dot(v), dense @ v)
+    np.testing.assert_allclose(sparse.tdot(u), dense.T @ u)
+    np.testing.assert_allclose(sparse.take([3, 0]).dot(v), (dense @ v)[[3, 0]])
+
+
+def test_logistic_and_softmax_reach_their_optimum() -> None:
+    x = RNG.normal(size=(120, 4))
+    y = (x[:, 0] - x[:, 1] + RNG.normal(size=120) * 0.5 > 0).astype(float)
+    w, b = fit_logistic(x, y, 1.0)
+    p = 1 / (1 + np.exp(-(x @ w + b)))
+    np.testing.assert_allclose(x.T @ (p - y) + w, 0, atol=1e-4)  # the gradient vanishes
+    classes = np.digitize(x[:, 0], [-0.5, 0.5])
+    weights, bias = fit_softmax(x, classes, 3, 1.0)
+    predicted = np.argmax(x @ weights.T + bias, axis=1)
+    assert (predicted == classes).mean() > 0.8
+
+
+@pytest.fixture(scope="module")
+def small_model() -> object:
+    """A model fitted in a second on a few reviews written for these tests."""
+    stars = [
+        StarReview(text, rating, lang)
+        for text, rating, lang in [
+            ("rất tệ, thất vọng, không quay lại", 1, "vi"),
+            ("tệ, giao sai, không hài lòng", 2, "vi"),
+            ("bình thường, tạm được", 3, "vi"),
+            ("tốt, hài lòng, sẽ quay lại", 4, "vi"),
+            ("tuyệt vời, xuất sắc, rất hài lòng", 5, "vi"),
+            ("terrible, rude, never again", 1, "en"),
+            ("disappointing and slow", 2, "en"),
+            ("it was okay, average", 3, "en"),
+            ("good service, friendly staff", 4, "en"),
+            ("amazing, loved it, highly recommend", 5, "en"),
+        ]
+        * 5
+    ]
+    satisfaction = fit_satisfaction(stars)
+    items = read_labels(LABELS / "holdout.jsonl")
+    return fit_labelled(items, replace(blank_model(), satisfaction=satisfaction))
+
+
+def test_satisfaction_reads_words_in_each_language(small_model: object) -> None:
+    model = small_model
+    assert model.text_satisfaction("vi", hashed_words(tokenize("tuyệt vời"))) > (
+        model.text_satisfaction("vi", hashed_words(tokenize("rất tệ")))
+    )
+    assert model.text_satisfaction("en", hashed_words(tokenize("amazing"))) > (
+        model.text_satisfaction("en", hashed_words(tokenize("terrible")))
+    )
+
+
+def test_a_model_file_reads_back_the_same(tmp_path: Path, small_model: object) -> None:
+    path = tmp_path / "model.npz"
+    small_model.save(path)
+    again = load_model(str(path))
+    for text, rating in [("Rất hài lòng, sẽ quay lại", 5), ("Terrible, I want a refund", 1)]:
+        assert classify(text, rating, model=again) == classify(text, rating, model=small_model)
+    assert again.digest != default_model().digest
+    assert analysis_version(again) != analysis_version()  # a changed model reclassifies
+
+
+def test_fitting_is_deterministic(small_model: object) -> None:
+    items = read_labels(LABELS / "holdout.jsonl")
+    again = fit_labelled(items, replace(small_model, info={}))
+    np.testing.assert_array_equal(again.decision_weights, small_model.decision_weights)
+
+
+def test_a_broken_model_file_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "model.npz"
+    path.write_bytes(b"not a model")
+    with pytest.raises(ModelError, match=r"model\.npz: not a ladder model"):
+        read_model(path.read_bytes(), str(path))
+
+
+def test_cross_validation_never_predicts_a_line_it_was_fitted_on(small_model: object) -> None:
+    items = read_labels(LABELS / "holdout.jsonl")
+    assignment = folds_of(items, 5)
+    assert sorted(set(assignment)) == [0, 1, 2, 3, 4]
+    for rung in {item.rung for item in items}:  # stratified: each fold holds every rung
+        folds = {f for item, f in zip(items, assignment, strict=True) if item.rung == rung}
+        assert len(folds) == min(5, sum(item.rung == rung for item in items))
+    # a line that only its own fold holds is predicted by a model that never saw it: a label
+    # nobody could guess (a rung-1 line written as praise) is missed
+    odd = Labelled("Tuyệt vời, rất hài lòng, sẽ quay lại", 1, 5.0, "vi")
+    predictions = cross_validate([*items, odd], small_model, folds=5)
+    assert predictions[-1].rung != 1
+
+
+def test_evaluate_cross_validates_what_the_model_was_fitted_on(small_model: object) -> None:
+    items = read_labels(LABELS / "holdout.jsonl")
+    assert all(small_model.trained_on(item.text) for item in items)
+    evaluation = evaluate(items, small_model)
+    assert evaluation.cross_validated == 5
+    fresh = [Labelled("Một câu chưa ai thấy, rất hài lòng", 4, 4.0, "vi")]
+    assert evaluate(fresh, small_model).cross_validated == 0
+
+
+def test_every_decision_feature_has_a_name_and_a_weight() -> None:
+    model = default_model()
+    assert model.decision_weights.shape == (5, len(DECISION_FEATURES))
+    assert len(set(DECISION_FEATURES)) == len(DECISION_FEATURES)
+    assert model.dimension_weights.shape[0] == WIDTH
+
+
+def test_ladder_train_writes_a_model_the_config_uses(tmp_path: Path) -> None:
+    labels = tmp_path / "labels.jsonl"
+    source = (LABELS / "holdout.jsonl").read_text(encoding="utf-8").splitlines()
+    labels.write_text("\n".join(source[:80]) + "\n", encoding="utf-8")
+    stars = tmp_path / "stars.jsonl"
+    stars.write_text(
+        "\n".join(
+            json.dumps({"text": text, "rating": rating, "lang": "vi"}, ensure_ascii=False)
+            for text, rating in [("rất tệ", 1), ("tạm được", 3), ("tuyệt vời", 5)] * 10
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    config = write_config(tmp_path, {"Ours": ["https://example.com/r"]})
+    result = CliRunner().invoke(
+        cli, ["--config", str(config), "train", str(labels), "--stars", str(stars)]
+    )
+    assert result.exit_code == 0, result.output
+    written = tmp_path / "ladder-model.npz"
+    assert written.exists()
+    assert "the new model" in result.output
+    assert "cross-validated" in result.output
+    config.write_text(
+        config.read_text(encoding="utf-8") + '\n[analysis]\nmodel = "ladder-model.npz"\n',
+        encoding="utf-8",
+    )
+    line = json.dumps({"text": "rất tệ", "rating": 1}, ensure_ascii=False)
+    classified = CliRunner().invoke(cli, ["--config", str(config), "classify", "-"], input=line)
+    assert classified.exit_code == 0, classified.output
+    config.write_text(config.read_text(encoding="utf-8").replace("ladder-model", "missing"))
+    missing = CliRunner().invoke(cli, ["--config", str(config), "classify", "-"], input=line)
+    assert missing.exit_code == 1
+    assert "no such model file" in missing.output
+
+
+def test_labels_with_an_unknown_dimension_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "labels.jsonl"
+    path.write_text('{"text": "ok", "rung": 3, "dimensions": ["speed"]}\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["evaluate", str(path)])
+    assert result.exit_code == 1
+    assert "labels.jsonl:1" in result.output
