@@ -4,6 +4,8 @@ business). Read-only SELECTs over the documented views (:mod:`db.views`)."""
 
 from __future__ import annotations
 
+from db.search import match_words_sql
+
 #: Canned queries: the questions a manager asks, with parameters where they take one. An empty
 #: ``week`` means the last analysed week; an empty ``business`` means every business.
 QUERIES: dict[str, dict[str, str]] = {
@@ -60,9 +62,10 @@ QUERIES: dict[str, dict[str, str]] = {
     "search_reviews": {
         "title": "Search review text",
         "description": "Words in reviews, with or without Vietnamese marks: 'quay lai' finds "
-        "'quay lại'.",
-        "sql": "SELECT v.business, v.published_at, v.rung_name, v.title, v.body "
-        "FROM reviews_on_ladder v WHERE v.id IN (SELECT rowid FROM reviews_fts "
-        "WHERE reviews_fts MATCH :words) ORDER BY v.published_at DESC LIMIT 200",
+        "'quay lại', 'doi lau' and 'đợi lâu' find the same reviews.",
+        "sql": "SELECT v.business, v.published_at, "  # noqa: S608 - constant SQL
+        "v.rung_name, v.title, v.body FROM reviews_on_ladder v WHERE v.id IN "
+        f"(SELECT rowid FROM reviews_fts WHERE reviews_fts MATCH {match_words_sql(':words')}) "
+        "ORDER BY v.published_at DESC LIMIT 200",
     },
 }

@@ -27,6 +27,7 @@ from db.rows import (
     SignalRow,
     SourceRow,
 )
+from db.search import fold_words
 
 
 def business_summaries(db: Database) -> list[BusinessSummary]:
@@ -82,13 +83,17 @@ def count_reviews(db: Database) -> int:
 
 
 def search_reviews(db: Database, query: str, *, limit: int = 20) -> list[dict[str, Any]]:
-    """Reviews whose title or body match an FTS5 query; Vietnamese matches with or without marks."""
+    """Reviews whose title or body match an FTS5 query; Vietnamese matches with or without marks
+    (đ included: "đợi lâu" and "doi lau" find the same reviews, see :mod:`db.search`). No words
+    find no review."""
+    if not query.strip():
+        return []
     cursor = db.execute(
         "SELECT r.review_key, b.name AS business, r.rating, r.title, r.body, r.published_at "
         "FROM reviews_fts JOIN reviews r ON r.id = reviews_fts.rowid "
         "JOIN businesses b ON b.id = r.business_id "
         "WHERE reviews_fts MATCH ? ORDER BY rank LIMIT ?",
-        [query, limit],
+        [fold_words(query), limit],
     )
     columns = [c[0] for c in cursor.description]
     return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]

@@ -28,6 +28,8 @@ from db import open_db
 from db.canned import QUERIES
 from db.views import VIEWS
 from scheduler.cli import cli
+from tests.conftest import write_config
+from tests.test_db_search import BODIES, WAITING, write_reviews
 
 DOCS = Path(__file__).parent.parent / "docs" / "queries.md"
 
@@ -149,13 +151,14 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture
-def served(demo: Path) -> Iterator[str]:
+@contextlib.contextmanager
+def serving(folder: Path) -> Iterator[str]:
+    """`ladder serve` over ``folder``'s ladder.toml, as a real process; yields the database's URL."""
     port = _free_port()
-    log = demo / "serve.log"
+    log = folder / "serve.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "scheduler", "--config", str(demo / "ladder.toml"), "serve",
+            [sys.executable, "-m", "scheduler", "--config", str(folder / "ladder.toml"), "serve",
              "--port", str(port)],
             stdout=output,
             stderr=subprocess.STDOUT,
@@ -175,6 +178,12 @@ def served(demo: Path) -> Iterator[str]:
     finally:
         process.terminate()  # Datasette itself: `ladder serve` execs it
         process.wait(timeout=10)
+
+
+@pytest.fixture
+def served(demo: Path) -> Iterator[str]:
+    with serving(demo) as url:
+        yield url
 
 
 def get(url: str, **params: str) -> Any:
@@ -250,3 +259,35 @@ def test_serve_sees_what_a_crawl_writes_meanwhile(served: str, demo: Path) -> No
         )
     (after,) = get(f"{served}.json", sql="SELECT count(*) AS n FROM reviews")
     assert after["n"] == before["n"] + 1
+
+
+# Search with or without marks, đ included, in the served database
+
+
+@pytest.fixture
+def served_reviews(tmp_path: Path) -> Iterator[str]:
+    """`ladder serve` over a small database of reviews written with marks, without and in capitals."""
+    write_config(tmp_path, {"Quán Bà Tư": ["https://ba-tu.example/reviews"]})
+    with contextlib.closing(open_db(tmp_path / "ladder.db")) as db:
+        write_reviews(db)
+    with serving(tmp_path) as url:
+        yield url
+
+
+WAITING_BODIES = {BODIES[key] for key in WAITING}
+
+
+@pytest.mark.parametrize("words", ["đợi lâu", "doi lau", "Đợi LÂU"])
+def test_the_search_box_folds_d_with_stroke(served_reviews: str, words: str) -> None:
+    for field in ("_search", "_search_body"):
+        rows = get(f"{served_reviews}/reviews.json", **{field: words})
+        assert {row["body"] for row in rows} == WAITING_BODIES, field
+    canned = get(f"{served_reviews}/search_reviews.json", words=words)
+    assert {row["body"] for row in canned} == WAITING_BODIES
+
+
+def test_the_canned_search_without_words_answers_200(served_reviews: str) -> None:
+    assert get(f"{served_reviews}/search_reviews.json", words="") == []
+    assert get(f"{served_reviews}/search_reviews.json") == []
+    assert status(f"{served_reviews}/search_reviews") == 200
+    assert status(f"{served_reviews}/search_reviews?words=") == 200
