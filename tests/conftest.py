@@ -7,6 +7,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from hypothesis.configuration import set_hypothesis_home_dir
 from sqlite_utils import Database
 
 from db import open_db
+from scheduler import clock
 from scheduler.cli import cli
 from scheduler.demo.server import FixtureServer, Page
 
@@ -35,6 +37,18 @@ _machine_profile = settings.get_profile(settings.get_current_profile_name())
 settings.register_profile("default", _machine_profile, deadline=None, derandomize=True)
 settings.register_profile("reliability", _machine_profile, max_examples=2000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or "default")
+
+
+#: The instant every command of the test session sees (``LADDER_NOW``): tests never depend on the
+#: hour they run at. It is a boundary on purpose: Monday 00:00 in Hồ Chí Minh City (the demo's
+#: zone), still Sunday in UTC; tests/test_scheduler_week_boundaries.py walks the others.
+FROZEN_NOW = datetime(2026, 11, 29, 17, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def frozen_clock() -> Iterator[datetime]:
+    with clock.held(FROZEN_NOW) as now:
+        yield now
 
 
 def budget(count: int) -> settings:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,9 +19,9 @@ from scheduler.demo.platforms import foody_pages, tiki_pages, trustpilot_pages
 from scheduler.demo.server import FixtureServer, Page
 from scheduler.demo.sites import CSS_OPTIONS, DemoSite, render_site
 from scheduler.demo.world import DemoBusiness, DemoReview
-from tests.conftest import CRAWL_SETTINGS
+from tests.conftest import CRAWL_SETTINGS, FROZEN_NOW
 
-NOW = datetime.now(UTC)
+NOW = FROZEN_NOW  # the instant the crawl processes see too (LADDER_NOW)
 
 
 def reviews(count: int, *, first: int = 1, reply_every: int = 3) -> tuple[DemoReview, ...]:

@@ -21,7 +21,6 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -37,6 +36,7 @@ from scheduler.crawl.local import run_crawl
 from scheduler.crawl.targets import select_targets
 from scheduler.deliver.dispatch import send_report, write_report
 from scheduler.demo.server import FixtureServer, Page
+from tests.conftest import FROZEN_NOW
 from tests.faults import CASES, PER_PAGE, SETTINGS, healthy_site, listing, review, run_case
 
 FAST = [case for case in CASES if case.fast]
@@ -153,14 +153,14 @@ def test_crawls_analysis_serve_and_report_at_once_never_lock(
 
         def analyse() -> None:
             with contextlib.closing(open_db(config.database)) as db:
-                run_analysis(db, config, now=datetime.now(UTC))
+                run_analysis(db, config, now=FROZEN_NOW)
 
         def report() -> None:
             with contextlib.closing(open_db(config.database)) as db:
                 written = write_report(
                     db,
                     config,
-                    now=datetime.now(UTC),
+                    now=FROZEN_NOW,
                     folder=tmp_path / "r",
                     recipients=config.report.recipients,
                 )

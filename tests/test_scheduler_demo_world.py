@@ -32,7 +32,8 @@ from scheduler.demo.phrasebook import (
 from scheduler.demo.world import DemoBusiness, DemoReview, build_world
 
 NOW = datetime(2025, 11, 19, 10, 30, tzinfo=UTC)  # a Wednesday
-ANCHOR = datetime(2025, 11, 17, tzinfo=UTC)  # Monday 00:00 UTC of NOW's ISO week
+ICT = timezone(timedelta(hours=7))  # Hồ Chí Minh City, the demo world's zone (no daylight saving)
+ANCHOR = datetime(2025, 11, 17, tzinfo=ICT)  # Monday 00:00 there, NOW's ISO week
 WEEKS = 16
 WEEK = timedelta(days=7)
 
@@ -91,9 +92,11 @@ def latency_hours(r: DemoReview) -> float:
 @pytest.mark.parametrize(
     "same_week",
     [
-        datetime(2025, 11, 17, 0, 0, tzinfo=UTC),  # the anchor itself
-        datetime(2025, 11, 23, 23, 59, 59, tzinfo=UTC),  # the last second of the week
-        datetime(2025, 11, 21, 9, 0, tzinfo=timezone(timedelta(hours=7))),  # another zone
+        datetime(2025, 11, 17, 0, 0, tzinfo=ICT),  # the anchor itself
+        datetime(2025, 11, 16, 17, 0, tzinfo=UTC),  # the same instant, written in UTC
+        datetime(2025, 11, 23, 23, 59, 59, tzinfo=ICT),  # the last second of the week
+        datetime(2025, 11, 23, 16, 59, 59, tzinfo=UTC),  # the same, in UTC
+        datetime(2025, 11, 21, 9, 0, tzinfo=timezone(timedelta(hours=-5))),  # another zone
     ],
 )
 def test_any_moment_of_the_same_iso_week_gives_the_same_world(
@@ -101,6 +104,14 @@ def test_any_moment_of_the_same_iso_week_gives_the_same_world(
 ) -> None:
     assert build_world(same_week) == world
     assert repr(build_world(same_week)) == repr(world)
+
+
+def test_the_week_turns_at_local_midnight_not_utc_midnight() -> None:
+    """Sunday 17:00 UTC is Monday 00:00 in Hồ Chí Minh City: the world moves a week there."""
+    before = build_world(datetime(2025, 11, 23, 16, 59, 59, tzinfo=UTC))
+    after = build_world(datetime(2025, 11, 23, 17, 0, tzinfo=UTC))
+    assert ANCHOR - WEEK <= max(r.published_at for r in all_reviews(before)) < ANCHOR
+    assert ANCHOR <= max(r.published_at for r in all_reviews(after)) < ANCHOR + WEEK
 
 
 def test_next_week_moves_the_window() -> None:

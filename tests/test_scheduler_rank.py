@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,8 +13,9 @@ from click.testing import CliRunner
 from analysis.weeks import last_complete_week, week_label
 from scheduler.cli import cli
 from scheduler.demo.world import build_world
+from tests.conftest import FROZEN_NOW
 
-STORIES = {b.slug: b.name for b in build_world(datetime.now(UTC))}
+STORIES = {b.slug: b.name for b in build_world(FROZEN_NOW)}
 OURS, CLIMBER, EDGE = STORIES["moc-cafe"], STORIES["nha-song-kitchen"], STORIES["la-chanh-kitchen"]
 
 
@@ -55,9 +56,7 @@ def test_rank_table_says_it_in_the_configured_language(demo_output: Path) -> Non
 def test_rank_for_another_week_and_segment(demo_output: Path) -> None:
     rows = json.loads(run(demo_output, "rank", "--json", "--segment", "repeat"))
     assert rows
-    earlier = last_complete_week(datetime.now(UTC), ZoneInfo("Asia/Ho_Chi_Minh")) - timedelta(
-        weeks=4
-    )
+    earlier = last_complete_week(FROZEN_NOW, ZoneInfo("Asia/Ho_Chi_Minh")) - timedelta(weeks=4)
     assert json.loads(run(demo_output, "rank", "--json", "--week", week_label(earlier)))
     bad = CliRunner().invoke(
         cli, ["--config", str(demo_output / "ladder.toml"), "rank", "--week", "soon"]

@@ -11,7 +11,6 @@ import socket
 import struct
 import subprocess
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default
@@ -27,10 +26,11 @@ from click.testing import CliRunner, Result
 from analysis.weeks import last_complete_week, week_label
 from db import open_db
 from scheduler.cli import cli
+from tests.conftest import FROZEN_NOW
 
 HOST = "127.0.0.1"
 #: The demo world is dated from the current week: its report is of the last complete one.
-WEEK = week_label(last_complete_week(datetime.now(UTC), ZoneInfo("Asia/Ho_Chi_Minh")))
+WEEK = week_label(last_complete_week(FROZEN_NOW, ZoneInfo("Asia/Ho_Chi_Minh")))
 NUMBER = int(WEEK.split("-W")[1])
 
 
@@ -102,7 +102,7 @@ def test_the_demo_report_says_what_a_manager_needs(demo_output: Path) -> None:
         race = content.split("Ai đang leo nhanh hơn")[1].split("Thế mạnh của chúng ta")[0]
         assert "Nhà Sóng Kitchen" in race
         assert "tụt lại tương đối" in race
-        assert "Lá Chanh Kitchen trả lời 88% đánh giá, chúng ta 31%." in content  # reply rate
+        assert "Lá Chanh Kitchen trả lời 88% đánh giá, chúng ta 30%." in content  # reply rate
         strong = content.split("Thế mạnh của chúng ta")[1].split("Trả lời đánh giá")[0]
         assert "Hữu hình" in strong  # a strength
         assert "Phố Xưa Bistro: thêm chat trực tuyến (Tawk.to)" in content  # a service change

@@ -9,7 +9,7 @@ import dataclasses
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 
 from sqlite_utils import Database
 
@@ -31,6 +31,7 @@ from db.queries import (
 )
 from db.rows import utc_iso
 from db.store import prepare_segments, replace_week, set_setting, store_classifications
+from scheduler import clock
 from scheduler.config import Config
 
 #: The ``settings`` key holding what the stored weeks were computed from.
@@ -89,7 +90,7 @@ def compute_weekly(
 ) -> WeeklySummary:
     """Compute and store every week from the first review to the last complete week, one week
     read, computed and replaced (in one transaction) at a time."""
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     summary = WeeklySummary()
     span = published_span(db)
     if span is None:
@@ -134,7 +135,7 @@ def analyze(
 ) -> AnalysisOutcome:
     """Classify new or changed reviews, then recompute the weekly tables if anything changed
     (reviews, the analysis version, the settings, or a new week has ended)."""
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     model = ladder_model(settings)
     classified = classify_reviews(
         db,
@@ -164,7 +165,7 @@ def run_analysis(
 ) -> AnalysisOutcome:
     """Bring the stored analysis up to date with the config's settings (cheap when nothing
     changed)."""
-    return analyze(db, config.analysis, config.timezone, now=now or datetime.now(UTC), force=force)
+    return analyze(db, config.analysis, config.timezone, now=now or clock.now(), force=force)
 
 
 def describe_analysis(outcome: AnalysisOutcome) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from datetime import UTC, datetime
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from crawler.sources import SOURCE_KINDS, source_options
+from scheduler import clock
 from scheduler.cli.app import EXIT_UNHEALTHY, cli, load, load_optional
 
 
@@ -109,7 +110,7 @@ def extract(ctx: click.Context, kind: str, options: tuple[str, ...], page: str) 
     config = load_optional(ctx)
     tz = ZoneInfo(config.schedule.timezone) if config else UTC
     body, url = read_page(page, config)
-    for item in preview_page(kind, body, url, parsed, now=datetime.now(UTC), tz=tz):
+    for item in preview_page(kind, body, url, parsed, now=clock.now(), tz=tz):
         click.echo(json.dumps(item, ensure_ascii=False))
 
 
@@ -152,7 +153,7 @@ def status(ctx: click.Context) -> None:
 
     config = load(ctx)
     with contextlib.closing(open_db(config.database)) as db:
-        rows = source_states(db, config, datetime.now(UTC))
+        rows = source_states(db, config, clock.now())
     console.print(status_table(rows))
     if any(health.state == BROKEN for _, health in rows):
         ctx.exit(EXIT_UNHEALTHY)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
 
 import click
 
+from scheduler import clock
 from scheduler.cli.app import EXIT_UNHEALTHY, cli, load
 
 
@@ -90,28 +90,34 @@ def demo(ctx: click.Context, out: Path) -> None:
     from scheduler.deliver.dispatch import write_report
     from scheduler.demo.launch import demo_port, serve_demo, write_demo_config
 
-    with serve_demo(port=demo_port(out)) as (server, sites):
-        config = load_config(write_demo_config(out, server.url, sites))
-        console.print(f"Demo sites on {server.url}/; config {config.path}")
+    # one instant for the whole run: the world's dates, the crawl, the analysis and the report
+    with clock.held(clock.now()) as now:
+        with serve_demo(now, port=demo_port(out)) as (server, sites):
+            config = load_config(write_demo_config(out, server.url, sites))
+            console.print(f"Demo sites on {server.url}/; config {config.path}")
+            with contextlib.closing(open_db(config.database)) as db:
+                before = count_reviews(db)
+            progress = CrawlProgress(config)
+            with progress.shown():
+                outcomes = crawl_sources(config, select_targets(config), on_start=progress.started)
+                # "a week later": the sites are read again, and one competitor has added live chat
+                crawl_sources(config, select_targets(config, kind="signals"))
+        print_crawl(outcomes)
         with contextlib.closing(open_db(config.database)) as db:
-            before = count_reviews(db)
-        progress = CrawlProgress(config)
-        with progress.shown():
-            outcomes = crawl_sources(config, select_targets(config), on_start=progress.started)
-            # "a week later": the sites are read again, and one competitor has added live chat
-            crawl_sources(config, select_targets(config, kind="signals"))
-    print_crawl(outcomes)
-    with contextlib.closing(open_db(config.database)) as db:
-        console.print(business_table(business_summaries(db)))
-        after = count_reviews(db)
-        console.print(f"{after} reviews in {config.database} ({after - before} new in this run).")
-        console.print(describe_analysis(run_analysis(db, config)))
-        week = choose_week(db, None, "all")
-        console.print(show_rank(db, week, "all", config.report.language, as_json=False))
-        console.print(show_signals(db))
-        written = write_report(db, config, now=datetime.now(UTC), folder=out / "report")
-    console.print(f"Weekly report: {written.rendered.subject}")
-    console.print(f"Open {written.folder / 'report.html'} (the email: report.eml)")
-    console.print(f"Browse the data: ladder --config {config.path} serve (then docs/queries.md)")
+            console.print(business_table(business_summaries(db)))
+            after = count_reviews(db)
+            console.print(
+                f"{after} reviews in {config.database} ({after - before} new in this run)."
+            )
+            console.print(describe_analysis(run_analysis(db, config)))
+            week = choose_week(db, None, "all")
+            console.print(show_rank(db, week, "all", config.report.language, as_json=False))
+            console.print(show_signals(db))
+            written = write_report(db, config, now=now, folder=out / "report")
+        console.print(f"Weekly report: {written.rendered.subject}")
+        console.print(f"Open {written.folder / 'report.html'} (the email: report.eml)")
+        console.print(
+            f"Browse the data: ladder --config {config.path} serve (then docs/queries.md)"
+        )
     if not all(outcome.ok for outcome in outcomes):
         ctx.exit(EXIT_UNHEALTHY)

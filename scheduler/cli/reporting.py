@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
+from scheduler import clock
 from scheduler.cli.app import EXIT_UNDELIVERED, cli, load
 
 
@@ -51,7 +51,7 @@ def report(
     from scheduler.deliver.dispatch import send_report, write_report
 
     config = load(ctx)
-    now = datetime.now(UTC)
+    now = clock.now()
     to = recipients or config.report.recipients
     with contextlib.closing(open_db(config.database)) as db:
         written = write_report(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 import sys
-from datetime import UTC, datetime
 
 import click
 
+from scheduler import clock
 from scheduler.cli.app import cli, load
 
 
@@ -35,7 +35,7 @@ def schedule(ctx: click.Context, list_only: bool, send: bool) -> None:
 
     config = load(ctx)
     if list_only:
-        console.print(jobs_table(upcoming(config, datetime.now(UTC), send=send), config))
+        console.print(jobs_table(upcoming(config, clock.now(), send=send), config))
         return
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"

@@ -24,7 +24,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -40,6 +40,7 @@ from db.queries import crawl_run
 from db.reviews import newest_settled_keys
 from db.rows import utc_iso
 from db.store import author_salt, record_remote_job, start_crawl_run, update_crawl_run
+from scheduler import clock
 from scheduler.config import Config
 from scheduler.crawl.nodes import Node, cluster_nodes
 from scheduler.crawl.targets import (
@@ -93,7 +94,7 @@ def crawl_on_cluster(
 ) -> list[CrawlOutcome]:
     """Crawl the sources as Scrapyd jobs; outcomes in the targets' order, as a local crawl's."""
     nodes = cluster_nodes(config)
-    now = datetime.now(UTC)
+    now = clock.now()
     outcomes: dict[int, CrawlOutcome] = {}
     jobs: dict[int, RemoteJob] = {}
     with contextlib.ExitStack() as locks:

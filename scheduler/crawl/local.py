@@ -20,7 +20,6 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 from db import open_db
@@ -30,6 +29,7 @@ from db.store import (
     start_crawl_run,
     update_crawl_run,
 )
+from scheduler import clock
 from scheduler.config import Config
 from scheduler.crawl.targets import (
     CrawlOutcome,
@@ -63,6 +63,8 @@ def crawl_command(
         "options": json.dumps(spider_options(target), ensure_ascii=False),
         "full": int(full),
     }
+    if (frozen := clock.frozen()) is not None:  # relative dates read from the same instant
+        arguments["now"] = frozen.isoformat()
     for name, value in arguments.items():
         command += ["-a", f"{name}={value}"]
     for name, value in settings.items():
@@ -89,7 +91,7 @@ def run_crawl(
     with source_lock(config, source_id) as acquired:
         if not acquired:
             return CrawlOutcome(target, None, skipped="another crawl of this source is running")
-        log_path = crawl_log_path(config, target, datetime.now(UTC))
+        log_path = crawl_log_path(config, target, clock.now())
         with contextlib.closing(open_db(config.database)) as db:
             run_id = start_crawl_run(db, source_id, target.source.kind, log_path=str(log_path))
         if on_start is not None:

@@ -23,7 +23,7 @@ import tempfile
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.error import HTTPError, URLError
@@ -31,6 +31,7 @@ from urllib.parse import urlencode, urljoin, urlparse
 from urllib.request import Request, urlopen
 
 from db.exceptions import NodeDown, ScrapydError
+from scheduler import clock
 from scheduler.config import Config
 
 #: The packages a spider needs on a node (``crawler`` imports ``db``; nothing else of ours).
@@ -156,7 +157,7 @@ def cluster_nodes(config: Config, environ: Mapping[str, str] = os.environ) -> li
 
 def egg_version(now: datetime | None = None) -> str:
     """A version that sorts by time (Scrapyd runs the newest unless told otherwise)."""
-    return (now or datetime.now(UTC)).strftime("%Y%m%d%H%M%S")
+    return (now or clock.now()).strftime("%Y%m%d%H%M%S")
 
 
 def package_folder(package: str) -> Path:

@@ -10,14 +10,15 @@ import contextlib
 import json
 import tomllib
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlparse
 
+from scheduler import clock
 from scheduler.demo.server import FixtureServer, Page
 from scheduler.demo.signal_sites import signal_pages, site_path
 from scheduler.demo.sites import DemoSite, demo_sites, render_index, render_site
-from scheduler.demo.world import DemoBusiness, build_world
+from scheduler.demo.world import DEMO_ZONE, DemoBusiness, build_world
 
 CONFIG_NAME = "ladder.toml"
 
@@ -48,7 +49,7 @@ def serve_demo(
     now: datetime | None = None, *, port: int = 0
 ) -> Iterator[tuple[FixtureServer, list[DemoSite]]]:
     """Serve the demo world; yields the running server and its sites."""
-    now = now or datetime.now(UTC)
+    now = now or clock.now()
     sites = demo_sites(build_world(now))
     pages = demo_pages(sites, now)
     try:
@@ -94,7 +95,7 @@ def demo_config_text(server_url: str, sites: Sequence[DemoSite]) -> str:
         "parallel = 2",
         "",
         "[schedule]",
-        'timezone = "Asia/Ho_Chi_Minh"',
+        f"timezone = {_quote(DEMO_ZONE.key)}",
         "",
         "[report]",
         'language = "vi"',

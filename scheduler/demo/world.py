@@ -17,8 +17,9 @@ Reviews are composed from phrase banks (a context, one or two SERVQUAL remarks w
 follows the business's profile, and an intent cue for the rung), in
 Vietnamese (with diacritics, without them, with teencode) and English, plus a few oddities:
 star/text conflicts, sarcasm, very short and long reviews. The same seed and the same ISO week of
-`now` give identical output: all dates fall in the `weeks` full weeks before the Monday 00:00 UTC
-that starts `now`'s ISO week (in UTC), and review ids count up from the oldest review.
+`now` give identical output: all dates fall in the `weeks` full weeks before the Monday 00:00 (in the
+world's time zone, Hồ Chí Minh City's) that starts `now`'s ISO week there, and review ids count up
+from the oldest review.
 
 The text is data (:mod:`scheduler.demo.phrasebook` reads it): the phrase banks, names and teencode
 of each language in ``phrases/vi.toml`` and ``phrases/en.toml`` (emoji in
@@ -35,7 +36,8 @@ import random
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo
 
 from scheduler.demo.phrasebook import (
     ASSURANCE,
@@ -90,7 +92,6 @@ HOUR_WEIGHTS = (  # local time (UTC+7), from midnight
     1.6, 1.4, 1.1, 1.1, 1.2, 1.3, 1.5, 1.9, 2.0, 1.9, 1.4, 0.7,
 )
 # fmt: on
-LOCAL_OFFSET_HOURS = 7
 CONFLICT_RATE = 0.027  # of reviews whose text is not rung 3: about 2% overall
 SARCASM_RATE_WHEN_LOW = 0.04
 SHORT_RATE = 0.012
@@ -105,21 +106,29 @@ class _Text:
     remarks: tuple[tuple[str, bool], ...]  # (dimension, positive) in the order written
 
 
-def build_world(now: datetime, *, seed: int = 7, weeks: int = 16) -> tuple[DemoBusiness, ...]:
+#: The demo world's time zone: its businesses are in Hồ Chí Minh City (and the demo's config says
+#: so: "this week" is the same week for the world and for the analysis).
+DEMO_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def build_world(
+    now: datetime, *, seed: int = 7, weeks: int = 16, tz: tzinfo = DEMO_ZONE
+) -> tuple[DemoBusiness, ...]:
     """Ours first, then competitors."""
     if now.tzinfo is None:
         raise ValueError("build_world needs a timezone-aware `now`, e.g. datetime.now(UTC)")
     if weeks < 1:
         raise ValueError(f"weeks must be at least 1, got {weeks}")
-    anchor = week_anchor(now)
+    anchor = week_anchor(now, tz)
     return tuple(_build_business(p, anchor, seed, weeks) for p in load_profiles())
 
 
-def week_anchor(now: datetime) -> datetime:
-    """Monday 00:00 UTC of the ISO week holding `now`; every demo date lies before it."""
-    day = now.astimezone(UTC).date()
+def week_anchor(now: datetime, tz: tzinfo = DEMO_ZONE) -> datetime:
+    """Monday 00:00 in ``tz`` of the ISO week holding ``now`` there (as a UTC instant): every demo
+    date lies in the complete weeks before it, so the last complete week is always full."""
+    day = now.astimezone(tz).date()
     monday = day - timedelta(days=day.weekday())
-    return datetime(monday.year, monday.month, monday.day, tzinfo=UTC)
+    return datetime(monday.year, monday.month, monday.day, tzinfo=tz).astimezone(UTC)
 
 
 def _build_business(profile: Profile, anchor: datetime, seed: int, weeks: int) -> DemoBusiness:
@@ -441,7 +450,7 @@ def _match_script(body: str, title: str | None) -> str | None:
 def _published_at(rng: random.Random, week_start: datetime) -> datetime:
     day = rng.choices(range(7), weights=DAY_WEIGHTS)[0]
     hour = rng.choices(range(24), weights=HOUR_WEIGHTS)[0]
-    seconds = day * 86400 + (hour - LOCAL_OFFSET_HOURS) * 3600 + rng.randrange(3600)
+    seconds = day * 86400 + hour * 3600 + rng.randrange(3600)  # week_start is a local midnight
     return week_start + timedelta(seconds=seconds % int(WEEK.total_seconds()))
 
 

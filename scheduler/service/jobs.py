@@ -8,7 +8,6 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 from db import open_db
 from db.exceptions import ReportNotDelivered
@@ -16,6 +15,7 @@ from db.store import (
     finish_job_run,
     start_job_run,
 )
+from scheduler import clock
 from scheduler.config import Config, load_config
 from scheduler.crawl.engine import crawl_sources
 from scheduler.crawl.targets import (
@@ -101,7 +101,7 @@ def scheduled_weekly(config_path: str, send: bool) -> str:
     config = load_config(config_path)
 
     def weekly() -> str:
-        now = datetime.now(UTC)
+        now = clock.now()
         with contextlib.closing(open_db(config.database)) as db:
             parts = [describe_analysis(run_analysis(db, config, now=now))]
             try:
