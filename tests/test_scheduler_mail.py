@@ -212,6 +212,35 @@ def test_message_with_both_parts_and_inline_images_arrives_intact(
         assert part.get_content() == image.data
 
 
+LONG_SUBJECT = (
+    "Tuần 47: Bạn xếp thứ 3/5 — tụt hậu về Đồng cảm so với Quán Bà Tư, Nhà Sóng Kitchen và "
+    "Lá Chanh Kitchen; Phố Xưa Bistro đang đuổi kịp về Đáp ứng"
+)
+
+
+def test_a_long_vietnamese_subject_keeps_every_space_through_smtp_and_the_outbox(
+    serve: Callable[..., Controller], tmp_path: Path
+) -> None:
+    """Python 3.11 and 3.12 fold a long non-ASCII header by dropping the space between two words
+    ("tụt hậu" → "tụthậu"): the subject must arrive as written, sent at once or from the outbox."""
+    message = build_message(
+        subject=LONG_SUBJECT, sender=USER, recipients=RECIPIENTS, text=TEXT, html=HTML
+    )
+    assert message_from_bytes(bytes(message), policy=default)["Subject"] == LONG_SUBJECT
+    for line in bytes(message).decode("ascii").splitlines():
+        assert len(line) <= 998  # RFC 5322
+    handler = Recorder()
+    server = serve(handler)
+    send(message, smtp_at(server), timeout=5)
+    box = Outbox(tmp_path / "outbox")
+    box.add(message, error="down for a while")
+    box.flush(smtp_at(server), timeout=5)
+    assert [m["Subject"] for m in handler.received] == [LONG_SUBJECT, LONG_SUBJECT]
+    cut = build_message(subject="Ố" * 500, sender=USER, recipients=RECIPIENTS, text="x", html="x")
+    assert len(cut["Subject"]) == 200
+    assert cut["Subject"].endswith("…")
+
+
 def test_headers_are_encoded_and_bodies_seven_bit() -> None:
     message = build_message(
         subject=SUBJECT,

@@ -26,7 +26,7 @@ from typing import Any
 
 from db.exceptions import MailError
 from scheduler.config import SmtpConfig
-from scheduler.deliver.mailer import recipients_of, send
+from scheduler.deliver.mailer import MAIL_POLICY, recipients_of, send
 
 logger = logging.getLogger(__name__)
 
@@ -220,7 +220,9 @@ def _find(folder: Path, message_id: str) -> Path | None:
 
 def _read(path: Path) -> EmailMessage:
     with path.open("rb") as handle:
-        return BytesParser(policy=policy.default).parse(handle)
+        message = BytesParser(policy=policy.default).parse(handle)
+    message.policy = MAIL_POLICY  # sent again as it was written: headers unfolded
+    return message
 
 
 def _item(path: Path) -> OutboxItem:
