@@ -21,7 +21,7 @@ from scheduler.config import load_config
 from scheduler.crawl.local import run_crawl
 from scheduler.crawl.targets import CrawlOutcome, select_targets, source_lock, sync_config
 from scheduler.demo.server import FixtureServer, Page
-from tests.conftest import review, review_page, write_config
+from tests.conftest import FIXTURES, review, review_page, write_config
 
 
 def crawl(
@@ -106,6 +106,22 @@ def test_a_crawl_process_does_not_import_numpy(
     }
     assert {"sqlite_utils", "crawler.source_spider"} <= imported
     assert not any(name.split(".")[0] in ("numpy", "pandas") for name in imported)
+
+
+def test_reviews_marked_up_twice_on_a_page_are_stored_once(
+    tmp_path: Path, server: FixtureServer
+) -> None:
+    # A theme's microdata (no ratings) beside an SEO plugin's JSON-LD (with them): six reviews.
+    page = (FIXTURES / "schemaorg" / "jsonld_and_microdata.html").read_text(encoding="utf-8")
+    server.add("/shop/reviews", Page(page.replace(' rel="next"', "")))  # the one page
+    run = crawl(tmp_path, server).run
+    assert run is not None
+    assert run.ok, run.health
+    assert run.reviews_parsed == 6
+    rows = stored(tmp_path)
+    assert len(rows) == run.reviews_new
+    assert all(row["rating"] is not None and row["title"] for row in rows)
+    assert len({row["body"] for row in rows}) == len(rows)
 
 
 def test_recrawl_adds_nothing_and_only_moves_last_seen(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import unicodedata
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -9,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from crawler.extract.schemaorg import extract_page
+from crawler.items import RawReview
 from crawler.preview import preview_page
 from tests.conftest import FIXTURES
 
@@ -133,3 +136,121 @@ def test_reviews_nested_in_a_product_with_numbers_and_a_list_of_types() -> None:
     </script>"""
     (review,) = extract_page(body, URL).reviews
     assert (review.rating, review.best_rating, review.body, review.author) == (3, 5, "ok", "A")
+
+
+# One review marked up twice: a theme's microdata beside an SEO plugin's JSON-LD
+
+
+def test_reviews_in_jsonld_and_in_microdata_are_each_stored_once_with_every_field() -> None:
+    # The plugin's JSON-LD has ratings, titles and times; the theme's microdata has permalinks,
+    # paragraphs, "Ngon!" for "Ngon", a double space in a name, and the day in the site's zone
+    # where the JSON-LD gives UTC (Lê Hoàng: 14 Nov 17:30 UTC is the 15th in Hà Nội).
+    reviews = of_type(preview("jsonld_and_microdata.html"), "review")
+    assert len(reviews) == 6
+    assert [r["rating"] for r in reviews] == [5.0, 5.0, 4.0, 4.0, 2.0, 3.0]
+    assert [r["url"] for r in reviews] == [
+        f"{URL}#review-{number}" for number in (1812, 1805, 1804, 1797, 1790, 1786)
+    ]
+    first = reviews[0]
+    assert first["title"] == "Ngon đúng vị Hà Nội"
+    assert first["published_at"] == "2026-11-20T12:05:00Z"  # the JSON-LD's time, not a bare day
+    # two people wrote "Ngon" on the same day: still two reviews, each with its own rating
+    assert [(r["body"], r["rating"]) for r in reviews[1:3]] == [("Ngon", 5.0), ("Ngon", 4.0)]
+    assert reviews[4]["published_at"] == "2026-11-14T17:30:00Z"
+    assert of_type(preview("jsonld_and_microdata.html"), "aggregate")[0]["count"] == 126
+
+
+def twice(jsonld: list[dict[str, object]], microdata: str) -> list[RawReview]:
+    """The reviews of a page with ``jsonld`` reviews in a script and ``microdata`` in the body."""
+    graph = {"@context": "https://schema.org", "@type": "Restaurant", "review": jsonld}
+    body = (
+        f"<html><head><script type='application/ld+json'>{json.dumps(graph)}</script></head>"
+        f"<body><div itemscope itemtype='https://schema.org/Restaurant'>{microdata}</div>"
+        "</body></html>"
+    )
+    return extract_page(body.encode(), URL).reviews
+
+
+def ld(body: str, author: str | None, day: str, rating: int, **extra: object) -> dict[str, object]:
+    node: dict[str, object] = {"@type": "Review", "reviewBody": body, "datePublished": day}
+    node["reviewRating"] = {"@type": "Rating", "ratingValue": rating}
+    if author:
+        node["author"] = {"@type": "Person", "name": author}
+    return node | extra
+
+
+def md(body: str, author: str | None, day: str, attributes: str = "", more: str = "") -> str:
+    by = f'<span itemprop="author">{author}</span>' if author else ""
+    return (
+        f'<div itemprop="review" itemscope itemtype="https://schema.org/Review" {attributes}>'
+        f'{by}<span itemprop="datePublished">{day}</span>{more}'
+        f'<div itemprop="reviewBody"><p>{body}</p></div></div>'
+    )
+
+
+def test_the_same_short_text_by_different_authors_stays_two_reviews() -> None:
+    # in the other order in the microdata, so the pairing is by author, not by position
+    reviews = twice(
+        [ld("Ngon", "Minh", "2026-11-18", 5), ld("Ngon", "Hà", "2026-11-18", 1)],
+        md("Ngon", "Hà", "2026-11-18") + md("Ngon", "Minh", "2026-11-18"),
+    )
+    assert [(r.author, r.rating) for r in reviews] == [("Minh", 5), ("Hà", 1)]
+    # one in each syntax, by different people: two reviews, the microdata one without a rating
+    reviews = twice([ld("Ngon", "Minh", "2026-11-18", 5)], md("Ngon", "Hà", "2026-11-18"))
+    assert [(r.author, r.rating) for r in reviews] == [("Minh", 5), ("Hà", None)]
+
+
+def test_the_same_text_on_days_far_apart_stays_two_reviews() -> None:
+    reviews = twice([ld("Vẫn ngon", "Minh", "2026-11-01", 5)], md("Vẫn ngon", "Minh", "2026-11-10"))
+    assert [r.published for r in reviews] == ["2026-11-01", "2026-11-10"]
+
+
+def test_one_block_never_merges_its_own_reviews() -> None:
+    # two anonymous "Ngon" on one day are two reviews in each syntax: two in all, not one or four
+    reviews = twice(
+        [ld("Ngon", None, "2026-11-18", 5), ld("Ngon", None, "2026-11-18", 1)],
+        md("Ngon", None, "2026-11-18") * 2,
+    )
+    assert [r.rating for r in reviews] == [5, 1]
+    reviews = twice([ld("Ngon", None, "2026-11-18", 5)] * 2, md("Ngon", None, "2026-11-18") * 2)
+    assert [r.rating for r in reviews] == [5, 5]
+
+
+@pytest.mark.parametrize(
+    ("jsonld", "microdata"),
+    [
+        pytest.param(
+            ld("Phở ngon", "Lan", "2026-11-02T09:00:00+07:00", 5, identifier="r-7"),
+            md("Phở ngon, nước dùng đậm… Xem thêm", "Lan", "2026-11-02", 'itemid="r-7"'),
+            id="same-native-id",
+        ),
+        pytest.param(
+            ld("Phở ngon", "Lan", "2026-11-02", 5, url=URL + "#r-7"),
+            md(
+                "Phở ngon nước dùng", None, "2026-11-02", more='<a itemprop="url" href="#r-7">#</a>'
+            ),
+            id="same-own-url",
+        ),
+        pytest.param(
+            ld(unicodedata.normalize("NFD", "PHỞ NGON &amp; rẻ"), "Lan", "2026-11-02", 5),
+            md("<b>Phở</b> ngon &amp; rẻ!", "Lan", "2026-11-02"),
+            id="text-marks-case-markup",
+        ),
+        pytest.param(
+            ld("Phở ngon", "Lê  Thị Lan", "2026-11-01T18:00:00Z", 5),
+            md("Phở ngon", "lê thị lan", "2026-11-02"),
+            id="author-spacing-and-a-day-apart-in-utc",
+        ),
+        pytest.param(
+            ld("Phở ngon", "Lan", "2026-11-02", 5),
+            md("Phở ngon", None, "2 ngày trước"),
+            id="no-author-and-a-relative-day-on-one-side",
+        ),
+    ],
+)
+def test_one_review_in_two_syntaxes_is_one_review(
+    jsonld: dict[str, object], microdata: str
+) -> None:
+    (review,) = twice([jsonld], microdata)
+    assert review.rating == 5
+    assert review.author is not None
