@@ -65,6 +65,8 @@ class Priority:
     weight: float  # how much the dimension separates the market's leaders from the rest
     ours_say: tuple[str, ...] = ()  # short quotes from our reviews faulting the dimension
     they_say: tuple[str, ...] = ()  # short quotes from theirs praising it
+    complaint: str | None = None  # the fault our reviews name most on the dimension
+    practice: str | None = None  # the praise theirs name most: what they do that we do not
 
 
 @dataclass(frozen=True)

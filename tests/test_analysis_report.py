@@ -3,6 +3,7 @@ and that review text is always text, never markup."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 from datetime import UTC, datetime, timedelta
@@ -12,8 +13,10 @@ import lxml.html
 import pytest
 from sqlite_utils import Database
 
+from analysis.report.charts import SHOWN_WIDTH
 from analysis.report.i18n import LOCALE, Formats, read_po, translations
-from analysis.report.model import Report, SourceStatus, build_report, quote_of
+from analysis.report.model import Report, SourceStatus, build_report
+from analysis.report.quotes import Quoted, most_said, quote_of
 from analysis.report.render import render_report, subject
 from analysis.settings import AnalysisSettings
 from analysis.signals import LABELS
@@ -175,19 +178,187 @@ def test_not_enough_reviews_is_said_not_ranked(db: Database) -> None:
     assert "Tuần này chưa đủ đánh giá để xếp hạng chúng ta." in text
 
 
+def quoted(body: str, remark: str, *, praise: bool, limit: int = 140) -> Quoted | None:
+    start = body.index(remark)
+    return quote_of(Quote(None, body, None, start, start + len(remark), ""), praise, limit)
+
+
 def test_a_quote_is_the_clause_around_the_evidence() -> None:
     body = "Không gian đẹp. Nhưng nhân viên thờ ơ, gọi mãi không ai ra! Món ăn ổn."
-    start = body.index("thờ ơ")
-    assert quote_of(Quote(None, body, None, start, start + 5, "")) == (
-        "Nhưng nhân viên thờ ơ, gọi mãi không ai ra!"
+    fault = quoted(body, "thờ ơ", praise=False)
+    assert fault is not None
+    assert fault.text == "Nhưng nhân viên thờ ơ, gọi mãi không ai ra!"
+    long = quoted("x" * 300 + " thờ ơ " + "y" * 300, "thờ ơ", praise=False, limit=60)
+    assert long is not None
+    assert "thờ ơ" in long.text
+    assert long.text.startswith("…")
+    assert long.text.endswith("…")
+    assert len(long.text) <= 62
+
+
+@pytest.mark.parametrize(
+    ("body", "remark", "praise", "shown"),
+    [
+        (
+            "Gọi hotline không ai nghe, nhưng chủ quán hỏi han từng bàn rất dễ thương.",
+            "hỏi han",
+            True,
+            "…chủ quán hỏi han từng bàn rất dễ thương.",
+        ),
+        ("Đồ ăn ngon, nhưng nhân viên thờ ơ.", "thờ ơ", False, "…nhân viên thờ ơ."),
+        ("The food was great but the staff were rude.", "great", True, "The food was great…"),
+        ("The food was great but the staff were rude.", "rude", False, "…the staff were rude."),
+        (  # typed without marks, "hoi han" also reads "hối hận" (regret): the remark is praise
+            "chu quan hoi han tung ban rat de thuong.",
+            "hoi han",
+            True,
+            "chu quan hoi han tung ban rat de thuong.",
+        ),
+        (  # nothing to cut away: the whole sentence
+            "Nhân viên lịch sự, tư vấn có tâm, sẽ quay lại.",
+            "lịch sự",
+            True,
+            "Nhân viên lịch sự, tư vấn có tâm, sẽ quay lại.",
+        ),
+    ],
+)
+def test_a_quote_is_cut_where_the_sentence_turns_to_the_opposite(
+    body: str, remark: str, praise: bool, shown: str
+) -> None:
+    made = quoted(body, remark, praise=praise)
+    assert made is not None
+    assert made.text == shown
+
+
+def test_a_remark_in_a_clause_that_says_the_opposite_is_not_quoted() -> None:
+    assert quoted("Great, only waited 2 hours for a coffee.", "Great", praise=True) is None
+    assert quoted("Gọi hotline không ai nghe dễ thương ghê.", "dễ thương", praise=True) is None
+
+
+def test_the_remark_made_most_is_counted_however_it_is_typed() -> None:
+    said = [
+        quoted("Giao sai món, chán.", "Giao sai", praise=False),
+        quoted("Lần này thiếu món, về mới thấy.", "thiếu món", praise=False),
+        quoted("Thiếu món.", "Thiếu món", praise=False),
+        quoted("giao sai mon roi.", "giao sai", praise=False),
+        quoted("thieu mon nua.", "thieu mon", praise=False),
+    ]
+    assert most_said([made for made in said if made is not None]) == "Thiếu món"
+    assert most_said([]) is None
+
+
+CONCEDED = "Gọi hotline không ai nghe, nhưng chủ quán hỏi han từng bàn rất dễ thương."
+
+
+@pytest.fixture
+def conceded(db: Database) -> Report:
+    """Our reviews fault Empathy and Assurance; the competitor's praise both in one sentence that
+    first concedes a complaint (the issue's "Gọi hotline không ai nghe, nhưng…")."""
+    ours = {2: "Nhân viên thờ ơ, thái độ cộc lốc, không quay lại", 3: "Bình thường, không có gì"}
+    theirs = {5: CONCEDED, 4: "Rất hài lòng, sẽ quay lại"}
+    for weeks_ago in range(6, -1, -1):
+        monday = LAST_MONDAY - timedelta(weeks=weeks_ago)
+        add(db, "Ours", monday, [2, 3, 2, 3, 2, 3], ours)
+        add(db, "Them", monday, [5, 4, 5, 4, 5, 4], theirs)
+    analyze(db, AnalysisSettings(), UTC, now=NOW)
+    inputs = read_report_inputs(db, week_label(LAST_MONDAY.date()), tz=UTC)
+    return build_report(inputs, now=NOW, tz=UTC)
+
+
+def test_praise_is_never_quoted_with_the_complaint_it_concedes(conceded: Report) -> None:
+    assert {p.dimension for p in conceded.priorities} >= {"empathy", "assurance"}
+    praise = [quote for p in conceded.priorities for quote in p.they_say]
+    assert praise == ["…chủ quán hỏi han từng bàn rất dễ thương."]  # once, not once a priority
+    text = render_report(conceded, "vi", charts=False).text
+    assert "không ai nghe" not in text
+
+
+def test_no_quote_is_shown_twice_in_a_report(conceded: Report, report: Report) -> None:
+    for made in (conceded, report):
+        shown = [q for p in made.priorities for q in (*p.ours_say, *p.they_say)]
+        assert shown
+        assert len(shown) == len(set(shown))
+
+
+def test_each_gap_says_in_one_line_what_to_do_next(conceded: Report) -> None:
+    english = render_report(conceded, "en", charts=False)
+    vietnamese = render_report(conceded, "vi", charts=False)
+    for priority in conceded.priorities:
+        assert priority.complaint in {"Nhân viên thờ ơ", "thái độ cộc lốc"}
+        assert priority.practice == "chủ quán hỏi han từng bàn rất dễ thương"
+        line = (
+            f"Next: stop what our customers fault most, “{priority.complaint}”, and do what "
+            f"Them's customers praise most, “{priority.practice}”."
+        )
+        assert line in english.text
+        assert line in " ".join(lxml.html.fromstring(english.html).text_content().split())
+        assert (
+            f"Việc cần làm: chấm dứt điều khách chê chúng ta nhiều nhất, “{priority.complaint}”, "
+            f"và làm điều khách của Them khen nhiều nhất, “{priority.practice}”."
+        ) in vietnamese.text
+    only_ours = dataclasses.replace(conceded.priorities[0], practice=None)
+    alone = dataclasses.replace(conceded, priorities=(only_ours,))
+    assert f"Next: stop what our customers fault most, “{only_ours.complaint}”." in (
+        render_report(alone, "en", charts=False).text
     )
-    long = "x" * 300 + " thờ ơ " + "y" * 300
-    start = long.index("thờ ơ")
-    quoted = quote_of(Quote(None, long, None, start, start + 5, ""), limit=60)
-    assert "thờ ơ" in quoted
-    assert quoted.startswith("…")
-    assert quoted.endswith("…")
-    assert len(quoted) <= 62
+
+
+def test_what_to_do_next_is_text_never_markup(report: Report) -> None:
+    first = dataclasses.replace(report.priorities[0], complaint=SCRIPT, practice=ATTRIBUTE)
+    rendered = render_report(dataclasses.replace(report, priorities=(first,)), "en", charts=False)
+    page = lxml.html.fromstring(rendered.html)
+    assert not page.xpath("//script|//*[@onerror]")
+    assert f"“{SCRIPT}”" in page.text_content()
+    assert ATTRIBUTE in page.text_content()
+
+
+def test_the_gaps_say_how_they_are_ordered_in_both_languages(report: Report) -> None:
+    english = render_report(report, "en", charts=False)
+    vietnamese = render_report(report, "vi", charts=False)
+    for rendered, words in (
+        (english, "Largest first: the rungs we trail by, times how much the dimension"),
+        (vietnamese, "Lớn nhất trước: số bậc chúng ta tụt lại, nhân với mức độ khía cạnh"),
+    ):
+        for part in (rendered.text, rendered.html):
+            assert words in part
+            assert "ladder rank)." in part  # the CLI's order, said so
+
+
+OK_SOURCE = SourceStatus("Ours", "schemaorg", "https://4.example/r", "ok", "read 8 reviews", None)
+
+
+def test_healthy_sources_are_one_line(report: Report) -> None:
+    # one broken, one healthy: the broken one in the table, the healthy one only counted
+    rendered = render_report(report, "en", charts=False)
+    page = lxml.html.fromstring(rendered.html)
+    rows = page.xpath("//tr[not(.//table)][td[contains(., '· schemaorg')]]")
+    assert len(rows) == 1
+    assert " ".join(rows[0].itertext()).split() == [
+        *f"{EVIL_NAME} · schemaorg".split(),
+        "broken",
+        *"the site <changed> –".split(),
+    ]
+    assert "Healthy: the other 1 source(s)." in rendered.text
+    assert "Ours · schemaorg" not in rendered.text
+    # every source healthy: one line, no table
+    healthy = (OK_SOURCE, dataclasses.replace(OK_SOURCE, business=EVIL_NAME))
+    well = dataclasses.replace(report, trust=dataclasses.replace(report.trust, sources=healthy))
+    for language, line in (
+        ("en", "All 2 sources are healthy."),
+        ("vi", "Cả 2 nguồn đều hoạt động tốt."),
+    ):
+        rendered = render_report(well, language, charts=False)
+        assert line in rendered.text
+        page = lxml.html.fromstring(rendered.html)
+        assert line in page.text_content()
+        assert not page.xpath("//tr[not(.//table)][td[contains(., '· schemaorg')]]")
+        assert "· schemaorg" not in rendered.text
+
+
+def test_the_charts_are_shown_at_the_width_their_text_is_sized_for(report: Report) -> None:
+    page = lxml.html.fromstring(render_report(report, "en").html)
+    for image in page.xpath("//img"):
+        assert f"max-width:{SHOWN_WIDTH}px" in image.get("style")
 
 
 # The catalogue

@@ -24,12 +24,17 @@ from analysis.report.charts import (
     COMPETITOR_COLOURS,
     RUNG_COLOURS,
     SELF_COLOUR,
+    SHOWN_WIDTH,
+    SMALLEST_TEXT_PX,
+    WIDTH,
     Series,
     rung_chart,
+    rung_figure,
     score_chart,
     score_figure,
     to_png,
 )
+from analysis.report.i18n import Formats
 from analysis.vocabulary import RUNG_NAMES
 
 WEEKS = [f"2026-W{week}" for week in range(36, 48)]
@@ -204,7 +209,7 @@ def test_names_and_titles_are_plain_text() -> None:
     assert size(png)[0] == 1280
     texts = [artist for artist in figure.findobj(Text) if isinstance(artist, Text)]
     shown = {text.get_text() for text in texts}
-    assert {name, "Cafe $5 $x^2$", "$\\alpha$ beats $", "$Normal$"} <= shown
+    assert {name, "Cafe $5 $x^2$", "$\\alpha$ beats $", "$Normal$ 3"} <= shown
     assert not any(text.get_parse_math() or text.get_usetex() for text in texts)
     rung_chart([(name, True, SHARES)], title="$x^$", rung_names=EN)
 
@@ -215,7 +220,7 @@ def test_weeks_are_shown_short_with_the_year_where_it_changes() -> None:
     labels = [label.get_text() for label in figure.axes[0].get_xticklabels()]
     assert labels == ["W51\n2026", "W52", "W53", "W01\n2027", "W02"]
     rungs = [label.get_text() for label in figure.axes[0].get_yticklabels()]
-    assert rungs == ["Normal", "Good"]  # 3.0 exactly sits on Normal; the next rung up is shown
+    assert rungs == ["Normal 3", "Good 4"]  # 3.0 exactly sits on Normal; the next rung up is shown
 
 
 def test_twelve_businesses_each_get_their_own_line_and_ours_leads_the_legend() -> None:
@@ -260,3 +265,47 @@ def test_drawing_changes_no_global_state() -> None:
         "assert 'matplotlib.pyplot' not in sys.modules"
     )
     subprocess.run([sys.executable, "-W", "error", "-c", code], check=True, timeout=60)
+
+
+@pytest.mark.parametrize(
+    ("language", "latest", "edges"), [("en", "3.36", "2.5 3.5 4.5"), ("vi", "3,36", "2,5 3,5 4,5")]
+)
+def test_the_score_axis_has_numbers_written_as_the_report_writes_them(
+    language: str, latest: str, edges: str
+) -> None:
+    line = [*scores(3.0, 0.03)[:-1], 3.36]
+    figure = score_figure(
+        WEEKS,
+        [Series("Ours", True, line), Series("Them", False, scores(3.5, 0.0))],
+        title="t",
+        rung_names=RUNG_NAMES[language],
+        number=Formats(language).number,
+    )
+    axes = figure.axes[0]
+    names = RUNG_NAMES[language]
+    assert [label.get_text() for label in axes.get_yticklabels()] == [
+        f"{names[3]} 3",
+        f"{names[4]} 4",
+    ]
+    assert [label.get_text() for label in axes.get_yticklabels(minor=True)] == edges.split()
+    assert [text.get_text() for text in axes.texts] == [latest]  # as the text says, not "3.4"
+
+
+def test_no_text_is_smaller_than_11_px_where_the_report_shows_it() -> None:
+    gapped = [*SERIES_VI[:-1], Series("Góc Phố", False, [None, *scores(4.0, -0.1)[1:]])]
+    figures = [
+        score_figure(WEEKS, gapped, title="Điểm", rung_names=VI, missing="Khoảng trống"),
+        rung_figure(
+            [(line.name, line.is_self, SHARES) for line in SERIES_VI], title="t", rung_names=VI
+        ),
+    ]
+    for figure in figures:
+        to_png(figure)  # drawn: every tick label exists
+        texts = [
+            text
+            for text in figure.findobj(Text)
+            if isinstance(text, Text) and text.get_visible() and text.get_text().strip()
+        ]
+        assert len(texts) > 20
+        smallest = min(text.get_fontsize() for text in texts)
+        assert smallest / 72 * SHOWN_WIDTH / WIDTH >= SMALLEST_TEXT_PX  # points → shown pixels

@@ -106,11 +106,27 @@ def test_the_demo_report_says_what_a_manager_needs(demo_output: Path) -> None:
         strong = content.split("Thế mạnh của chúng ta")[1].split("Trả lời đánh giá")[0]
         assert "Hữu hình" in strong  # a strength
         assert "Phố Xưa Bistro: thêm chat trực tuyến (Tawk.to)" in content  # a service change
-    rows = page.xpath("//tr[td[2]//span[contains(@style, 'font-weight:bold')]]")
-    assert len(rows) == sources  # every source's health
-    assert (
-        sum(1 for line in text.splitlines() if line.startswith("- ") and " · " in line) == sources
-    )
+        # every source is healthy: one line, not a row per source
+        assert f"Cả {sources} nguồn đều hoạt động tốt." in content
+        # each gap says what to do next
+        gaps = content.split("Thu hẹp những khoảng cách này trước")[1].split("Ai đang leo")[0]
+        assert gaps.count("Việc cần làm: chấm dứt điều khách chê chúng ta nhiều nhất") == 3
+    assert not page.xpath("//tr[td[2]//span[contains(@style, 'font-weight:bold')]]")
+    assert not [line for line in text.splitlines() if line.startswith("- ") and " · " in line]
+    # a quote is shown once, and praise is never a complaint it conceded ("không ai nghe, nhưng…")
+    quotes, praise, whose = [], [], None
+    for paragraph in page.xpath("//p"):
+        said = " ".join(paragraph.text_content().split())
+        if said.startswith("“"):
+            quotes.append(said)
+            if whose not in (None, "Khách hàng của chúng ta nói:"):
+                praise.append(said)
+        else:
+            whose = said if said.startswith("Khách hàng của") else None
+    assert len(quotes) >= 12
+    assert len(quotes) == len(set(quotes))
+    assert 3 <= len(praise) < len(quotes)
+    assert not [quote for quote in praise if "không ai nghe" in quote]
     assert {path.name for path in folder.iterdir()} >= {
         "report.html",
         "report.txt",

@@ -2,7 +2,8 @@
 
 Each chart is drawn on its own ``Figure`` with the Agg canvas (never pyplot) and no rcParams are
 changed, so drawing leaves matplotlib's global state alone and charts can be drawn side by side in
-threads. Sizes are fixed: 6.4 in wide at 200 dpi, i.e. 1280 px, shown 640 px wide in the email.
+threads. Sizes are fixed: 6.4 in wide at 200 dpi, i.e. 1280 px, shown 592 px wide in the email (the
+report's column), where no text is smaller than 11 px (:data:`TEXT_SIZE` points at least).
 Every text is plain text (names and titles may hold ``$``; mathtext and TeX are off) set in DejaVu
 Sans, which ships with matplotlib and covers Vietnamese. The same input gives the same bytes.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 import io
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -30,6 +31,12 @@ WIDTH = 6.4  # inches; at DPI this is 1280 px, displayed at 640
 DPI = 200
 FONT = "DejaVu Sans"
 LONGEST_NAME = 28  # letters of a business name shown; longer names end in "…"
+#: Pixels across the report shows a chart at, and the least height of a letter there.
+SHOWN_WIDTH = 592
+SMALLEST_TEXT_PX = 11
+#: Points of the chart's text (its title is larger): 11 px at :data:`SHOWN_WIDTH` is 8.6 pt.
+TEXT_SIZE = 9.0
+TITLE_SIZE = 11.0
 #: Our line and our label.
 SELF_COLOUR = "#111827"
 #: Competitors' lines, muted and told apart by hue; after ten the line style changes.
@@ -58,8 +65,17 @@ RUNG_COLOURS = {
 _DARK_RUNGS = frozenset({1, 5, 6})  # white percentages on these
 _BAND = "#f1f3f6"
 _MUTED_TEXT = "#4b5563"
+_FAINT_TEXT = "#8a919c"
 _WEEK = re.compile(r"(\d{4})-W(\d{2})")
 _T = TypeVar("_T")
+
+
+#: Writes a number with so many decimals, as the report's language does (``Formats.number``).
+Number = Callable[[float, int], str]
+
+
+def _plain(value: float, digits: int) -> str:
+    return f"{value:.{digits}f}"
 
 
 @dataclass(frozen=True)
@@ -79,11 +95,18 @@ def score_chart(
     rung_names: Mapping[int, str],
     missing: str = "",
     no_data: str = "No data",
+    number: Number | None = None,
 ) -> bytes:
     """Ladder scores per business over ``weeks`` as a PNG; see :func:`score_figure`."""
     return to_png(
         score_figure(
-            weeks, series, title=title, rung_names=rung_names, missing=missing, no_data=no_data
+            weeks,
+            series,
+            title=title,
+            rung_names=rung_names,
+            missing=missing,
+            no_data=no_data,
+            number=number,
         )
     )
 
@@ -107,13 +130,18 @@ def score_figure(
     rung_names: Mapping[int, str],
     missing: str = "",
     no_data: str = "No data",
+    number: Number | None = None,
 ) -> Figure:
     """One line per business over ``weeks`` (``2026-W47`` is shown as ``W47``), ours thick, dark,
     on top and labelled with its latest score; a gap where a score is ``None``, and ``missing``
     (say, "A gap: fewer than 5 reviews that week") written under the chart when there is one. The
-    y axis spans the rungs the scores reach (at least two), named by ``rung_names``, each rung
-    a band from ``k - 0.5`` to ``k + 0.5``. Nothing to draw gives a small figure saying ``no_data``.
+    y axis spans the rungs the scores reach (at least two), each rung a band from ``k - 0.5`` to
+    ``k + 0.5`` numbered at its middle and named by ``rung_names`` ("Normal 3"), its edges
+    numbered too ("3.5"). ``number(value, digits)`` writes a number as the report's text does (our
+    latest score with two digits, "3,36" in Vietnamese); by default with a point. Nothing to draw
+    gives a small figure saying ``no_data``.
     """
+    number = number or _plain
     for line in series:
         if len(line.scores) != len(weeks):
             raise ValueError(
@@ -125,9 +153,9 @@ def score_figure(
         return _empty(title, no_data)
     ordered = sorted(series, key=lambda line: not line.is_self)  # stable: ours first
     note = missing if any(s is None for line in series for s in line.scores) else ""
-    ncols = _legend_columns([_short(line.name) for line in ordered], fontsize=7.5, extra=0.45)
+    ncols = _legend_columns([_short(line.name) for line in ordered], fontsize=TEXT_SIZE, extra=0.45)
     rows = math.ceil(len(ordered) / ncols)
-    fig = _figure(2.9 + 0.2 * rows + (0.15 if note else 0.0))
+    fig = _figure(3.0 + 0.22 * rows + (0.2 if note else 0.0))
     ax = fig.add_subplot()
     low, high = _rung_span(min(values), max(values))
     for rung in range(low - 1, high + 2):  # a sliver of the rungs beyond shows in the margins
@@ -135,30 +163,34 @@ def score_figure(
             ax.axhspan(rung - 0.5, rung + 0.5, color=_BAND, linewidth=0, zorder=0)
     ax.set_ylim(low - 0.56, high + 0.56)  # a score on a rung's edge keeps its whole marker inside
     ax.set_yticks(
-        range(low, high + 1), [rung_names.get(rung, str(rung)) for rung in range(low, high + 1)]
+        range(low, high + 1),
+        [f"{rung_names.get(rung, '')} {number(rung, 0)}".strip() for rung in range(low, high + 1)],
     )
-    ax.tick_params(axis="y", length=0, labelsize=7.5, labelcolor=_MUTED_TEXT)
-    ax.set_xlim(-0.3, len(weeks) - 0.7)  # our latest score is written to the right
+    edges = [rung + 0.5 for rung in range(low - 1, high + 1)]
+    ax.set_yticks(edges, [number(edge, 1) for edge in edges], minor=True)
+    ax.tick_params(axis="y", which="both", length=0, labelsize=TEXT_SIZE, labelcolor=_MUTED_TEXT)
+    ax.tick_params(axis="y", which="minor", labelcolor=_FAINT_TEXT)
+    ax.set_xlim(-0.3, len(weeks) - 0.6)  # our latest score is written to the right
     ax.set_xticks(range(len(weeks)), _week_labels(weeks))
-    ax.tick_params(axis="x", labelsize=7, labelcolor=_MUTED_TEXT, color="#c0c4cc", length=3)
+    ax.tick_params(axis="x", labelsize=TEXT_SIZE, labelcolor=_MUTED_TEXT, color="#c0c4cc", length=3)
     x = np.arange(len(weeks))
     handles: list[Line2D] = []
     for index, line in enumerate(ordered):  # zorder puts ours on top
         y = np.array([np.nan if s is None else s for s in line.scores], dtype=float)
         handles += ax.plot(x, y, label=line.name, marker="o", **_line_style(ordered, index))
         if line.is_self:
-            _label_latest(ax, y)
+            _label_latest(ax, y, number)
     for side in ("top", "right", "left"):
         ax.spines[side].set_visible(False)
     ax.spines["bottom"].set_color("#c0c4cc")
-    ax.set_title(title, loc="left", fontsize=10, fontweight="bold", color=SELF_COLOUR)
+    ax.set_title(title, loc="left", fontsize=TITLE_SIZE, fontweight="bold", color=SELF_COLOUR)
     legend = fig.legend(
         _row_major(handles, ncols),
         _row_major([_short(line.name) for line in ordered], ncols),
         loc="outside lower center",
         ncols=ncols,
         frameon=False,
-        fontsize=7.5,
+        fontsize=TEXT_SIZE,
         handlelength=2.2,
         columnspacing=1.4,
     )
@@ -166,7 +198,7 @@ def score_figure(
         if line.is_self:
             text.set_fontweight("bold")
     if note:
-        ax.set_xlabel(note, fontsize=6.5, color=_MUTED_TEXT, loc="left", labelpad=4)
+        ax.set_xlabel(note, fontsize=TEXT_SIZE, color=_MUTED_TEXT, loc="left", labelpad=4)
     return fig
 
 
@@ -189,8 +221,8 @@ def rung_figure(
         return _empty(title, no_data)
     ordered = sorted(rows, key=lambda row: not row[1])
     names = [rung_names.get(rung, str(rung)) for rung in range(1, RUNGS + 1)]
-    ncols = RUNGS if _legend_columns(names, fontsize=7, extra=0.3) >= RUNGS else 3
-    fig = _figure(1.0 + 0.3 * len(ordered) + 0.2 * math.ceil(RUNGS / ncols))
+    ncols = RUNGS if _legend_columns(names, fontsize=TEXT_SIZE, extra=0.3) >= RUNGS else 3
+    fig = _figure(1.1 + 0.34 * len(ordered) + 0.22 * math.ceil(RUNGS / ncols))
     ax = fig.add_subplot()
     y = np.arange(len(ordered))
     shares = np.array([row[2] for row in ordered], dtype=float)
@@ -213,23 +245,23 @@ def rung_figure(
             bars,
             [f"{share:.0%}" if share >= 0.08 else "" for share in width],
             label_type="center",
-            fontsize=6.5,
+            fontsize=TEXT_SIZE,
             color="white" if rung in _DARK_RUNGS else SELF_COLOUR,
         )
         left = left + width
     ax.set_ylim(len(ordered) - 0.5, -0.5)  # first row on top
     ax.set_yticks(y, [_short(row[0]) for row in ordered])
-    ax.tick_params(axis="y", length=0, labelsize=7.5, labelcolor=_MUTED_TEXT)
+    ax.tick_params(axis="y", length=0, labelsize=TEXT_SIZE, labelcolor=_MUTED_TEXT)
     for label, (_, is_self, _) in zip(ax.get_yticklabels(), ordered, strict=True):
         if is_self:
             label.set_fontweight("bold")
             label.set_color(SELF_COLOUR)
     ax.set_xlim(0, 1)
     ax.set_xticks([0, 0.25, 0.5, 0.75, 1], ["0%", "25%", "50%", "75%", "100%"])
-    ax.tick_params(axis="x", labelsize=6.5, labelcolor=_MUTED_TEXT, color="#c0c4cc", length=2)
+    ax.tick_params(axis="x", labelsize=TEXT_SIZE, labelcolor=_MUTED_TEXT, color="#c0c4cc", length=2)
     for side in ("top", "right", "left", "bottom"):
         ax.spines[side].set_visible(False)
-    ax.set_title(title, loc="left", fontsize=10, fontweight="bold", color=SELF_COLOUR)
+    ax.set_title(title, loc="left", fontsize=TITLE_SIZE, fontweight="bold", color=SELF_COLOUR)
     handles, labels = ax.get_legend_handles_labels()
     fig.legend(
         _row_major(handles, ncols),
@@ -237,7 +269,7 @@ def rung_figure(
         loc="outside lower center",
         ncols=ncols,
         frameon=False,
-        fontsize=7,
+        fontsize=TEXT_SIZE,
         handlelength=1.2,
         columnspacing=1.0,
     )
@@ -265,8 +297,8 @@ def _figure(height: float) -> Figure:
 
 def _empty(title: str, no_data: str) -> Figure:
     fig = _figure(1.4)
-    fig.text(0.02, 0.88, title, fontsize=10, fontweight="bold", color=SELF_COLOUR, va="top")
-    fig.text(0.5, 0.4, no_data, fontsize=9, color=_MUTED_TEXT, ha="center", va="center")
+    fig.text(0.02, 0.88, title, fontsize=TITLE_SIZE, fontweight="bold", color=SELF_COLOUR, va="top")
+    fig.text(0.5, 0.4, no_data, fontsize=TEXT_SIZE, color=_MUTED_TEXT, ha="center", va="center")
     return fig
 
 
@@ -338,19 +370,19 @@ def _line_style(ordered: Sequence[Series], index: int) -> dict[str, Any]:
     }
 
 
-def _label_latest(ax: Axes, y: NDArray[np.float64]) -> None:
-    """Our latest score, written just right of our latest point."""
+def _label_latest(ax: Axes, y: NDArray[np.float64], number: Number) -> None:
+    """Our latest score, written just right of our latest point as the text writes it."""
     known = np.flatnonzero(~np.isnan(y))
     if len(known):
         last = int(known[-1])
         ax.annotate(
-            f"{y[last]:.1f}",
+            number(float(y[last]), 2),
             (last, y[last]),
             xytext=(6, 0),
             textcoords="offset points",
             ha="left",
             va="center",
-            fontsize=7.5,
+            fontsize=TEXT_SIZE,
             fontweight="bold",
             color=SELF_COLOUR,
             zorder=6,

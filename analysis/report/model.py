@@ -13,12 +13,11 @@ and names; the words are the templates' (``analysis/report/templates``), in the 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, tzinfo
 
-from analysis.ladder import review_text
+from analysis.report.quotes import QuotePicker
 from analysis.standings import (
     Priority,
     Race,
@@ -36,9 +35,12 @@ from db.rows import GapRow, PositionRow, Quote, ReplyRow, SignalChangeRow
 #: Gaps shown as priorities, and weeks of history in the chart and the quotes.
 PRIORITIES = 3
 HISTORY_WEEKS = 12
-QUOTE_CHARS = 140
-#: Quotes per priority, from our reviews and from the competitor's.
-QUOTES = 3
+#: Quotes shown per priority, from our reviews and from the competitor's.
+QUOTES_SHOWN = 3
+#: Quotes read per wish of :func:`quotes_wanted`: more than are shown, so that a review whose
+#: remark sits beside the opposite, or that another priority already quotes, can be passed over,
+#: and the phrase each side says most is counted on more than a handful.
+QUOTES = 12
 
 
 @dataclass(frozen=True)
@@ -166,18 +168,24 @@ def build_report(inputs: ReportInputs, *, now: datetime, tz: tzinfo) -> Report:
     behind_now = behind(inputs.gaps)
     behind_before = behind(inputs.previous_gaps)
 
-    def quotes(name: str, dimension: str, positive: bool) -> tuple[str, ...]:
-        found = inputs.quotes.get((name, dimension, positive), ())
-        return tuple(quote_of(q) for q in found[:QUOTES])
-
-    priorities = tuple(
-        replace(
-            priority,
-            ours_say=quotes(ours.business, priority.dimension, False),
-            they_say=quotes(priority.versus, priority.dimension, True),
+    picker = QuotePicker(QUOTES_SHOWN)
+    priorities = []
+    for priority in standing.priorities[:PRIORITIES]:
+        ours_say, complaint = picker.pick(
+            inputs.quotes.get((ours.business, priority.dimension, False), ()), praise=False
         )
-        for priority in standing.priorities[:PRIORITIES]
-    )
+        they_say, practice = picker.pick(
+            inputs.quotes.get((priority.versus, priority.dimension, True), ()), praise=True
+        )
+        priorities.append(
+            replace(
+                priority,
+                ours_say=ours_say,
+                they_say=they_say,
+                complaint=complaint,
+                practice=practice,
+            )
+        )
     weeks = history_weeks(inputs.weeks, week)
     return Report(
         week=week,
@@ -191,7 +199,7 @@ def build_report(inputs: ReportInputs, *, now: datetime, tz: tzinfo) -> Report:
         ),
         new_gaps=tuple(sorted(behind_now - behind_before)),
         closed_gaps=tuple(sorted(behind_before - behind_now)),
-        priorities=priorities,
+        priorities=tuple(priorities),
         races=standing.races,
         strengths=standing.strengths,
         replies=tuple(inputs.replies),
@@ -226,26 +234,3 @@ def _history(
         )
         for name in names
     }
-
-
-_CLAUSE = re.compile(r"[.!?…\n;]")
-
-
-def quote_of(quote: Quote, limit: int = QUOTE_CHARS) -> str:
-    """The clause around an evidence span, trimmed to ``limit`` characters with ellipses: a short
-    quote, never the whole review (and never the reviewer's name, which is not stored)."""
-    text = review_text(quote.title, quote.body, quote.answers)
-    start = max(0, min(quote.start, len(text)))
-    end = max(start, min(quote.end, len(text)))
-    before = [m.end() for m in _CLAUSE.finditer(text, 0, start)]
-    clause_start = before[-1] if before else 0
-    after = _CLAUSE.search(text, end)
-    clause_end = after.start() + 1 if after else len(text)
-    clause_start = max(clause_start, end - limit)
-    clause_end = min(clause_end, max(end, clause_start + limit))
-    snippet = " ".join(text[clause_start:clause_end].split())
-    if clause_start > 0 and not _CLAUSE.match(text[clause_start - 1 : clause_start] or "."):
-        snippet = "…" + snippet
-    if clause_end < len(text) and not snippet.endswith((".", "!", "?", "…")):
-        snippet += "…"
-    return snippet

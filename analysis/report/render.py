@@ -19,6 +19,7 @@ from analysis.report.charts import Series, rung_chart, score_chart
 from analysis.report.i18n import Formats, translations
 from analysis.report.model import Report
 from analysis.signals import LABELS, VENDORS
+from analysis.standings import Priority
 from analysis.vocabulary import DIMENSION_NAMES, RUNG_NAMES
 from db.rows import SignalChangeRow
 
@@ -75,6 +76,7 @@ def render_report(report: Report, language: str, *, charts: bool = True) -> Rend
         "rung_name": RUNG_NAMES[language].__getitem__,
         "dimension": DIMENSION_NAMES[language].__getitem__,
         "change_text": lambda change: change_text(change, language),
+        "next_step": lambda priority: next_step(priority, language),
         "state_name": lambda state: _(STATES.get(state) or state),
         "week_number": int(report.week.split("-W")[1]),
         "local": lambda stamp: _local(stamp, report, fmt),
@@ -179,6 +181,29 @@ def change_text(change: SignalChangeRow, language: str) -> str:
     return template % {"signal": label} + shown
 
 
+def next_step(priority: Priority, language: str) -> str | None:
+    """What to do about a gap, in one line: the fault our reviews name most on its dimension, and
+    what the competitor's customers praise most there (``None`` when the reviews name neither)."""
+    _ = translations(language).gettext
+    names = {
+        "complaint": priority.complaint,
+        "practice": priority.practice,
+        "versus": priority.versus,
+    }
+    if priority.complaint and priority.practice:
+        text = _(
+            "Next: stop what our customers fault most, “%(complaint)s”, and do what "
+            "%(versus)s's customers praise most, “%(practice)s”."
+        )
+    elif priority.complaint:
+        text = _("Next: stop what our customers fault most, “%(complaint)s”.")
+    elif priority.practice:
+        text = _("Next: do what %(versus)s's customers praise most, “%(practice)s”.")
+    else:
+        return None
+    return text % names
+
+
 def _charts(report: Report, language: str) -> tuple[Chart, ...]:
     _ = translations(language).gettext
     rungs = RUNG_NAMES[language]
@@ -215,6 +240,7 @@ def _charts(report: Report, language: str) -> tuple[Chart, ...]:
                 rung_names=rungs,
                 missing=_("A gap in a line: not enough reviews that week."),
                 no_data=_("No data yet"),
+                number=Formats(language).number,
             ),
             scores_alt,
         ),
