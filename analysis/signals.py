@@ -49,6 +49,7 @@ VENDORS = {
     "livezilla": "LiveZilla",
     "facebook_chat": "Facebook chat",
     "zalo_chat": "Zalo chat",
+    "unknown": "unknown vendor",  # a chat widget, button or script of a vendor not on the list
 }
 _UNITS = {"hours/week": "h/week", "hours": "h", "days": "days", "months": "months"}
 _CURRENCIES = frozenset({"VND", "USD", "EUR", "GBP"})

@@ -199,6 +199,93 @@ def test_vendor_names_in_visible_text_or_plain_links_do_not_count() -> None:
                   "chat.vendor") == set()  # fmt: skip
 
 
+def test_a_chat_widget_of_a_vendor_not_on_the_list_is_reported_as_unknown() -> None:
+    # A local vendor's loader in an inline script, its empty <div id="chat-container"> and a
+    # floating "Chat với chúng tôi" button; the page also says "chat" in prose, links a post
+    # "Trò chuyện cùng chuyên gia da liễu" and shares it on WhatsApp.
+    (chat,) = [s for s in page("vi_unknown_chat.html") if s.name == "chat.vendor"]
+    assert chat.value == "unknown"
+    assert chat.evidence == (
+        "inline script: https://widget.hotrokhach.example/static/js/livechat-loader.js"
+    )
+
+
+def test_chat_words_in_a_blog_post_a_share_link_or_a_container_name_are_not_chat() -> None:
+    # "Chat with our chef" as the title, a related-post link and in the tag manager's page path;
+    # "chat" in prose; a WhatsApp share link; comments in a <div id="chat-container">.
+    found = page("en_blog_chef.html")
+    assert values(found, "chat.vendor") == set()
+    assert values(found, "channel.whatsapp") == set()  # sharing a post is no way to reach anyone
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        '<a href="#" class="chat-float"><img src="/i/chat.svg" alt=""> Chat với chúng tôi</a>',
+        '<a href="#" class="chat-float">Chat voi chung toi »</a>',
+        '<button type="button">Trò chuyện ngay</button>',
+        '<button type="button">Tro chuyen ngay</button>',
+        '<button class="hk-open">Trò chuyện</button>',
+        '<a href="javascript:void(0)" onclick="hk.open()">Tro chuyen</a>',
+        '<a href="#" role="button">CHAT TRỰC TUYẾN</a>',
+        '<span role="button" tabindex="0">💬 Chat ngay!</span>',
+        '<button aria-label="Open live chat"><svg viewBox="0 0 24 24"></svg></button>',
+        '<a href="#" title="Chat with us"><img src="/i/bubble.png" alt=""></a>',
+        '<a href="https://support.example-shop.com/chat">Live chat</a>',
+        '<input type="button" value="Start a chat">',
+        '<iframe title="Live chat widget" src="https://w.example-helpdesk.io/frame/7"></iframe>',
+        '<script src="https://cdn.example-helpdesk.io/embed/webchat.js" async></script>',
+        '<script src="/wp-content/plugins/wp-live-chat-support/js/wplc_u.js"></script>',
+    ],
+)
+def test_a_chat_of_any_vendor_is_seen_in_its_scripts_links_and_buttons(markup: str) -> None:
+    (chat,) = [s for s in html(markup) if s.name == "chat.vendor"]
+    assert chat.value == "unknown"
+    assert chat.evidence
+
+
+def test_a_container_name_is_never_the_vendor() -> None:
+    found = html(
+        '<div id="chat-container" class="acme-chat-root"><script '
+        'src="https://static.example-helpdesk.io/v2/liveChatLoader.js"></script></div>'
+    )
+    (chat,) = [s for s in found if s.name == "chat.vendor"]
+    assert chat.value == "unknown"
+    assert chat.evidence == "script src: https://static.example-helpdesk.io/v2/liveChatLoader.js"
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        "<p>Live chat is coming soon; until then, chat with us by phone.</p>",
+        "<h2>Chat with our chef</h2><h3>Trò chuyện với chúng tôi</h3>",
+        '<a href="/blog/chat-with-our-chef">Chat with our chef</a>',
+        '<a href="/blog/tro-chuyen">Trò chuyện</a>',  # a blog's section
+        '<a href="/blog/tro-chuyen-cung-dau-bep">Trò chuyện cùng đầu bếp</a>',
+        '<a href="/blog/live-chat-tips">5 live chat tips for small shops</a>',
+        '<a href="https://api.whatsapp.com/send?text=Ngon%20qu%C3%A1">Chat on WhatsApp</a>',
+        '<a href="https://wa.me/84909123456">Chat now</a>',  # a WhatsApp channel
+        '<a href="https://zalo.me/0909123456">Chat ngay</a>',  # a Zalo channel
+        '<a href="https://m.me/quannho">Chat với chúng tôi</a>',  # a Messenger channel
+        '<div id="chat-container"></div><div class="live-chat-wrapper"></div>',
+        '<script src="/wp-content/plugins/click-to-chat-for-whatsapp/assets/js/app.js"></script>',
+        '<script src="https://sp.zalo.me/plugins/sdk.js"></script>',
+        '<script>dataLayer.push({pagePath: "https://shop.example/blog/chat-with-our-chef"});</script>',
+        '<iframe src="https://www.youtube.com/embed/chat-with-our-chef"></iframe>',
+    ],
+)
+def test_what_is_not_a_chat(markup: str) -> None:
+    assert values(html(markup), "chat.vendor") == set()
+
+
+def test_a_known_vendor_is_named_and_its_buttons_are_not_a_second_chat() -> None:
+    found = html(
+        '<a href="#" onclick="Tawk_API.maximize()">Chat với chúng tôi</a>'
+        '<script src="https://embed.tawk.to/5f1a2b3c/default" async></script>'
+    )
+    assert values(found, "chat.vendor") == {"tawk.to"}
+
+
 # Opening hours
 
 

@@ -22,14 +22,22 @@ TAWK = (
     "s1.src='https://embed.tawk.to/5f1a/default';document.body.appendChild(s1);})();</script>"
 )
 
+#: A chat whose vendor is on no list: its loader, its container and its button.
+OTHER_CHAT = (
+    "<script>(function(d){var s=d.createElement('script');s.async=1;"
+    "s.src='https://cdn.hotrokhach.example/v3/livechat.js';d.head.appendChild(s)})(document);"
+    "</script><div id='chat-container'></div>"
+    "<a href='#' class='chat-float' onclick='hk.open()'>Chat với chúng tôi</a>"
+)
 
-def home(*, chat: bool = False) -> Page:
+
+def home(*, chat: bool = False, widget: str = TAWK) -> Page:
     return Page(
         "<!doctype html><html><head><meta charset='utf-8'><title>Quán Nhỏ</title></head><body>"
         "<nav><a href='/lien-he'>Liên hệ</a> <a href='/chinh-sach-doi-tra'>Chính sách đổi trả</a>"
         " <a href='/thuc-don'>Thực đơn</a> <a href='https://facebook.com/quannho'>Facebook</a></nav>"
         "<p>Giờ mở cửa: 8:00 – 22:00 hằng ngày</p>"
-        f"{TAWK if chat else ''}</body></html>"
+        f"{widget if chat else ''}</body></html>"
     )
 
 
@@ -126,6 +134,29 @@ def test_two_crawls_store_two_observations_and_ladder_signals_shows_the_change(
     assert "Quán Nhỏ: added live chat (Tawk.to)" in result.output
     assert "Quán Nhỏ: return window: 7 days → 30 days" in result.output
     assert "98 h/week" in result.output
+
+
+def test_a_chat_of_a_vendor_on_no_list_is_stored_and_shown_as_an_unknown_vendor(
+    tmp_path: Path, server: FixtureServer
+) -> None:
+    server.add("/", [home(), home(chat=True, widget=OTHER_CHAT)])
+    server.add("/chinh-sach-doi-tra", returns(7))
+    server.add("/lien-he", CONTACT)
+    config = write_config(tmp_path, server.url + "/")
+    for _ in range(2):
+        outcome = crawl(config)
+        assert outcome.run is not None
+        assert outcome.run.ok, outcome.run.health
+    with contextlib.closing(open_db(tmp_path / "ladder.db")) as db:
+        ((value, evidence),) = db.execute(
+            "SELECT value, evidence FROM service_signals WHERE name = 'chat.vendor'"
+        ).fetchall()
+    assert json.loads(value) == "unknown"
+    assert evidence == "inline script: https://cdn.hotrokhach.example/v3/livechat.js"
+    result = CliRunner().invoke(cli, ["--config", str(config), "signals"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert "Quán Nhỏ: added live chat (unknown vendor)" in result.output
+    assert "chat-container" not in result.output
 
 
 def test_a_page_that_fails_keeps_the_previous_observation(

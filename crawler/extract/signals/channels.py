@@ -11,7 +11,8 @@ Detects:
 - ``channel.zalo`` — ``zalo.me`` links (value: the id or phone), "Zalo: 0909…" in the text, the Zalo
   chat widget; True when no id is shown
 - ``channel.messenger`` — ``m.me``/``messenger.com`` links, the Facebook customer-chat plugin
-- ``channel.whatsapp`` — ``wa.me``, ``api.whatsapp.com/send`` and ``whatsapp://`` links
+- ``channel.whatsapp`` — ``wa.me``, ``api.whatsapp.com/send`` and ``whatsapp://`` links to a
+  number (not share links)
 """
 
 from __future__ import annotations
@@ -44,8 +45,11 @@ _MESSENGER = re.compile(
     r"|fb-messenger://)",
     re.I,
 )
+# A number to write to: a share link (``api.whatsapp.com/send?text=…``) is no channel.
 _WHATSAPP = re.compile(
-    r"^(?:https?://(?:wa\.me|(?:api|web)\.whatsapp\.com/send)|whatsapp://send)", re.I
+    r"^(?:https?://(?:wa\.me/\+?\d|(?:api|web)\.whatsapp\.com/send/?\?(?:[^#]*&)?phone=\+?\d)"
+    r"|whatsapp://send/?\?(?:[^#]*&)?phone=\+?\d)",
+    re.I,
 )
 _MESSAGE_FIELDS = re.compile(r"message|noi ?dung|comment|tin ?nhan|enquiry|inquiry|question", re.I)
 _NOT_CONTACT = re.compile(r"comment|search|newsletter|subscribe|login|register|cart|checkout", re.I)

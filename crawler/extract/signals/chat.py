@@ -14,6 +14,23 @@ product description is not the Crisp widget):
 - a vendor's container element (``.fb-customerchat``, ``.zalo-chat-widget``, ``#livezilla_tracking``).
 
 Zopim, Zendesk's former chat, is reported as ``"zendesk"`` with evidence naming zopim.
+
+A page with none of these vendors but a chat of another is reported as ``"unknown"``, with what was
+seen as evidence (the vendor is never guessed from a name, least of all a container's: a ``<div
+id="chat-container">`` is no evidence of anything):
+
+- a ``script[src]``, or a script an inline loader injects, or an ``iframe[src]``, whose URL says
+  chat (``/livechat/``, ``webchat.js``, ``chat.vendor.vn``, ``wp-live-chat-support``);
+- an ``iframe`` titled so ("Live chat widget");
+- a link or button whose whole text, ``aria-label`` or ``title`` is a chat opener: "Live chat",
+  "Chat now", "Chat with us", "Start a chat", "Chat ngay", "Chat với chúng tôi", "Chat trực
+  tuyến", "Trò chuyện ngay", "Trò chuyện với chúng tôi", with or without marks; bare "Trò chuyện"
+  only on a button or a link that opens nothing else (``#``, ``javascript:``), since a blog's
+  "Trò chuyện" section is a page.
+
+Not chat: the word in prose, headings or a post titled "Chat with our chef"; links to messaging
+apps (Zalo, Messenger, WhatsApp, Telegram, Viber…: channels, see :mod:`.channels`) and scripts of
+their share and click-to-chat buttons; phone and mail links.
 """
 
 from __future__ import annotations
@@ -21,10 +38,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import NamedTuple
+from urllib.parse import urlsplit
 
 from bs4.element import Tag
 
-from crawler.extract.signals import Page, Signal, clip
+from crawler.extract.signals import Page, Signal, clip, fold
 
 
 @dataclass(frozen=True)
@@ -131,6 +149,40 @@ class _Haystack(NamedTuple):
     javascript: bool
 
 
+#: A URL word that says chat (URLs split at anything but letters and digits, and at camelCase).
+_CHAT_TOKENS = frozenset(
+    "chat livechat webchat chatbox chatbot chatwidget chatclient chatbutton chatsdk chatloader"
+    " chatembed".split()
+)
+_TOKEN = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+#: Messaging apps and social networks: their links and click-to-chat scripts are channels.
+_MESSAGING = re.compile(
+    r"zalo|whatsapp|(?<![a-z])wa\.me|messenger|facebook|fbcdn|(?<![a-z])m\.me|telegram"
+    r"|(?<![a-z])t\.me/|viber|skype|line\.me|kakao|wechat|(?<![a-z])fb(?![a-z])",
+    re.I,
+)
+_NOT_OPENERS = re.compile(r"^(?:tel|mailto|sms|callto|whatsapp|viber|skype|tg|zalo):", re.I)
+_LOADED_SCRIPT = re.compile(r"(?:https?:)?//[\w.-]+(?::\d+)?/[^\s'\"<>()\\]*?\.js\b", re.I)
+#: A chat opener's whole text, folded ("Chat với chúng tôi" → "chat voi chung toi").
+_OPENER_EN = (
+    r"(?:click (?:here )?to )?(?:(?:open|start) (?:a |the |new )*(?:live ?)?chat(?: now)?"
+    r"|live ?chat(?: (?:now|with us|support|online))?|chat (?:now|online|live|support)"
+    r"|chat with (?:us|(?:an? |our )?(?:agent|expert|advisor|specialist|team|support"
+    r"|representative|consultant)|customer (?:service|support|care))(?: now)?"
+    r"|online chat|web ?chat)"
+)
+_OPENER_VI = (
+    r"(?:mo |bat dau )?(?:chat|tro chuyen) (?:ngay|truc tuyen|online|voi (?:chung toi|shop"
+    r"|cua hang|nhan vien|tu van vien|chuyen vien|cskh|tu van))(?: (?:ngay|tu van|ho tro))*"
+    r"|chat (?:tu van|ho tro)(?: ngay| truc tuyen)?"
+)
+_OPENER = re.compile(f"(?:{_OPENER_EN}|{_OPENER_VI})(?: (?:widget|window|box|button|icon))?")
+_BARE_OPENER = re.compile(r"(?:mo |bat dau )?tro chuyen")
+_SLUG_WORDS = 3  # a path segment of this many words or more is a page's name
+_EDGES = re.compile(r"^[^a-z0-9]+|[^a-z0-9]+$")
+_CONTROLS = "a, button, [role=button], input[type=button], input[type=submit], iframe"
+
+
 def extract(page: Page) -> list[Signal]:
     haystacks = list(_haystacks(page))
     found: dict[str, Signal] = {}
@@ -144,7 +196,84 @@ def extract(page: Page) -> list[Signal]:
                 evidence = f"element: {_describe(element)}"
         if evidence is not None:
             found[rule.vendor] = page.signal("chat.vendor", rule.vendor, None, evidence)
+    if not found:
+        evidence = _chat_source(haystacks) or _chat_control(page)
+        if evidence is not None:
+            found["unknown"] = page.signal("chat.vendor", "unknown", None, evidence)
     return list(found.values())
+
+
+def _chat_source(haystacks: list[_Haystack]) -> str | None:
+    """A script or iframe whose URL says chat (a script an inline loader injects included)."""
+    for haystack in haystacks:
+        if haystack.kind in ("script src", "iframe src"):
+            urls = [haystack.text]
+        elif haystack.javascript:  # a loader, not a template or a page's data
+            urls = [match.group() for match in _LOADED_SCRIPT.finditer(haystack.text)]
+        else:
+            continue
+        for url in urls:
+            if _says_chat(url, page=haystack.kind == "iframe src"):
+                return f"{haystack.kind}: {clip(url, 140)}"
+    return None
+
+
+def _says_chat(url: str, *, page: bool = False) -> bool:
+    """Whether a URL's host or path says chat; a page's (an iframe's) not by a slug in its path
+    (``/embed/chat-with-our-chef`` is a video)."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return False
+    if _MESSAGING.search(parts.netloc + parts.path):
+        return False
+    segments = [parts.netloc, *parts.path.split("/")]
+    if page:
+        segments = [s for s in segments if len(re.split(r"[-_]+", s)) < _SLUG_WORDS]
+    words = {
+        word.lower()
+        for segment in segments
+        for piece in re.split(r"[^A-Za-z0-9]+", segment)
+        for word in _words(piece)
+    }
+    return not words.isdisjoint(_CHAT_TOKENS)
+
+
+def _host(url: str) -> str:
+    try:
+        return urlsplit(url).netloc
+    except ValueError:  # "http://[x": a page's href is untrusted text
+        return ""
+
+
+def _words(piece: str) -> list[str]:
+    """``"liveChatWidget"`` → ``["liveChatWidget", "live", "Chat", "Widget"]`` (whole and parts)."""
+    return [piece, *_TOKEN.findall(piece)] if piece else []
+
+
+def _chat_control(page: Page) -> str | None:
+    """A link or button that opens a chat, by what it says."""
+    for element in page.soup.select(_CONTROLS):
+        name = element.name
+        href = str(element.get("href") or "").strip() if name == "a" else ""
+        if href and (_NOT_OPENERS.match(href) or _MESSAGING.search(_host(href))):
+            continue
+        if name == "iframe":
+            labels = [element.get("title"), element.get("aria-label")]
+        elif name == "input":
+            labels = [element.get("value"), element.get("aria-label"), element.get("title")]
+        else:
+            labels = [element.get_text(" "), element.get("aria-label"), element.get("title")]
+        opens_nothing_else = name != "a" or not href or href.startswith(("#", "javascript:"))
+        for label in labels:
+            text = clip(str(label or ""), 80)
+            folded = _EDGES.sub("", fold(text))
+            if _OPENER.fullmatch(folded) or (
+                opens_nothing_else and name != "iframe" and _BARE_OPENER.fullmatch(folded)
+            ):
+                where = f" ({clip(href, 60)})" if href else ""
+                return f'{"link" if name == "a" else name}: "{text}"{where}'
+    return None
 
 
 def _haystacks(page: Page) -> list[_Haystack]:
