@@ -136,6 +136,8 @@ class ReviewBatches:
         self.inc("ladder/reviews_new", counts.new)
         self.inc("ladder/reviews_changed", counts.changed)
         self.inc("ladder/reviews_unchanged", counts.unchanged)
+        if counts.moved:  # stored reviews whose displayed date moved (db.identity)
+            self.inc("ladder/reviews_moved", counts.moved)
         if counts.rejected:
             self.inc("ladder/dropped/rejected_by_database", counts.rejected)
             logger.error("the database refused %d reviews; this is a bug", counts.rejected)

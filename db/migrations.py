@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlite_utils import Database, Migrations
 
 from db.exceptions import DatabaseError
+from db.identity import identity_scope, review_identity
 from db.transaction import write_transaction
 
 migrations = Migrations("ladder")
@@ -549,3 +550,37 @@ def m010_remote_runs(db: Database) -> None:
     db.execute("ALTER TABLE crawl_runs ADD COLUMN node TEXT")
     db.execute("ALTER TABLE crawl_runs ADD COLUMN job_id TEXT")
     db.execute("ALTER TABLE crawl_runs ADD COLUMN retried TEXT")
+
+
+@migrations()
+def m011_review_identity(db: Database) -> None:
+    """Each review without a native id gets its identity (``db.identity``): who it is whatever
+    date the site shows, so a re-crawl after a site re-dated its reviews finds them again instead
+    of storing them twice. Indexed for the writer's lookup; reviews with a native id have none.
+    ``shown_at`` is the date a review showed when last seen, once it differs from the first
+    (``published_at``, kept): a site that moves its dates every week is followed from week to week.
+
+    The identities are computed by :func:`db.identity.review_identity` as it is now: a change to it
+    needs a migration that computes them again."""
+    db.execute("ALTER TABLE reviews ADD COLUMN identity TEXT")
+    db.execute("ALTER TABLE reviews ADD COLUMN shown_at TEXT")
+    db.execute("CREATE INDEX reviews_identity ON reviews (identity) WHERE identity IS NOT NULL")
+    scopes = {
+        source_id: identity_scope(business_id, kind, url)
+        for source_id, business_id, kind, url in db.execute(
+            "SELECT id, business_id, kind, url FROM sources"
+        )
+    }
+
+    def identity(
+        source_id: int, title: str | None, body: str | None, author: str | None, rating: float
+    ) -> str | None:
+        row = {"title": title, "body": body, "author_hash": author, "rating": rating}
+        return review_identity(scopes[source_id], row) if source_id in scopes else None
+
+    db.conn.create_function("ladder_review_identity", 5, identity, deterministic=True)
+    db.execute(
+        "UPDATE reviews SET identity = "
+        "ladder_review_identity(source_id, title, body, author_hash, rating) "
+        "WHERE coalesce(native_id, '') = ''"
+    )
