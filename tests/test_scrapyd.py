@@ -31,6 +31,7 @@ from crawler.sources import SOURCE_KINDS
 from db import open_db
 from db.exceptions import ConfigError
 from db.store import start_crawl_run, sync_business, sync_source
+from scheduler import clock
 from scheduler.cli import cli
 from scheduler.config import load_config
 from scheduler.crawl.engine import crawl_sources
@@ -141,7 +142,7 @@ class Demo:
 
 @pytest.fixture
 def demo() -> Iterator[Demo]:
-    now = datetime.now(UTC)
+    now = clock.now()  # the session's frozen instant, the one the crawl processes are handed
     with serve_demo(now) as (server, sites):
         yield Demo(demo_config_text(server.url, sites), server, demo_pages(sites, now))
 
