@@ -1,6 +1,6 @@
 """A business's position on the ladder from its reviews, with the uncertainty a manager must see.
 
-DOMAIN.md §5. From recency-weighted rung counts ``n_k`` (each review weighs
+See docs/ladder.md. From recency-weighted rung counts ``n_k`` (each review weighs
 ``0.5 ** (age / half_life)``), with ``W = Σw`` and ``n_eff = W² / Σw²``:
 
 * shares shrunk toward the market: ``p_k = (c_k + α·π_k) / (n_eff + α)`` where ``c_k = n_k·n_eff/W``

@@ -1,4 +1,4 @@
-"""Ranking, gaps, velocity and strengths (DOMAIN.md §6).
+"""Ranking, gaps, velocity and strengths (docs/ladder.md).
 
 * Gap per dimension: ``G = S_ours − S_theirs``, called a gap only when P(S_ours < S_theirs) > 0.9
   **and** ``|G| ≥ 0.25`` rungs (both configurable); against each competitor, their median and the

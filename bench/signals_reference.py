@@ -1,14 +1,14 @@
 """Chat and help-desk vendors found by ``extract_signals`` on the webstruct business pages.
 
-The pages (US/UK/CA small-business sites saved in 2014, under
-../shared/reference/service_signals/webstruct_business_pages/source/) each carry one vendor's
+The pages (US/UK/CA small-business sites saved in 2014, the business pages of the public webstruct
+corpus, which the project does not ship: give their folder with ``--pages``) each carry one vendor's
 widget. The expected vendor per page below was read from the page sources (the vendor's name and
 hosts appear in them: LivePerson, Olark, Zopim, BoldChat, Zendesk, LiveZilla, Freshdesk) and checked
 by hand; 60.html also says "crisp" in its text, which is not the Crisp widget.
 
 Prints, per page, the vendors found and the time taken, then "vendor pages found / pages with a
 vendor" and every vendor reported that the page does not have (false positives). A figure, not a
-test: ``python bench/signals_reference.py [--pages DIR]``.
+test: ``python bench/signals_reference.py --pages DIR``.
 """
 
 from __future__ import annotations
@@ -18,11 +18,6 @@ import time
 from pathlib import Path
 
 from crawler.extract.signals import extract_signals
-
-PAGES = (
-    Path(__file__).resolve().parents[2]
-    / "shared/reference/service_signals/webstruct_business_pages/source"
-)
 
 
 def _expected() -> dict[str, str]:
@@ -39,8 +34,12 @@ def _expected() -> dict[str, str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--pages", type=Path, default=PAGES)
+    parser.add_argument(
+        "--pages", type=Path, required=True, help="the folder of the saved pages (1.html, 2.html…)"
+    )
     args = parser.parse_args()
+    if not args.pages.is_dir():
+        parser.error(f"{args.pages} is not a folder of saved pages")
     expected = _expected()
     pages = sorted(args.pages.glob("*.html"), key=lambda path: (len(path.stem), path.stem))
     with_vendor = found = 0
