@@ -40,7 +40,7 @@ class _Ingest:
         self.context = context
         self.writer = ReviewWriter(db, source_id)
         self.stats: dict[str, Any] = {}
-        self.batches = ReviewBatches(self.writer, run_id, self.inc)
+        self.batches = ReviewBatches(self.writer, run_id, self.inc, context.now)
         self.signals: dict[tuple[str, str], dict[str, Any]] = {}
 
     def inc(self, key: str, count: int = 1) -> None:
@@ -81,12 +81,14 @@ def ingest_feed(
     stats = {**dict(remote.get("stats") or {}), **ingest.stats}
     if items_name == "signals":
         if remote.get("signals_complete"):
-            stored = record_signals(db, source_id, ingest.signals.values(), run_id=run_id)
+            stored = record_signals(
+                db, source_id, ingest.signals.values(), run_id=run_id, now=context.now
+            )
             stats["ladder/signals_stored"] = stored
         else:
             stats["ladder/signals_unsaved"] = len(ingest.signals)
     elif remote.get("walk_complete") and not stats.get("ladder/reviews_unsaved"):
-        ingest.writer.walk_completed()
+        ingest.writer.walk_completed(context.now)
     reason = str(remote.get("finish_reason") or NO_RESULT)
     figures = run_figures(stats)
     ok, health = assess_run(figures, reason, stats, items_name)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, Self
 
 from scrapy.crawler import Crawler
@@ -84,14 +85,21 @@ class NormalizePipeline(_PagePipeline):
 class ReviewBatches:
     """Reviews of one source written through its :class:`~db.store.ReviewWriter` in batches of
     :data:`BATCH_ROWS`, and the first aggregate rating seen, counted with ``inc``: what a local
-    crawl's :class:`StorePipeline` and a Scrapyd feed's ingest (:mod:`crawler.ingest`) both do."""
+    crawl's :class:`StorePipeline` and a Scrapyd feed's ingest (:mod:`crawler.ingest`) both do.
+    ``now`` is the crawl's moment when it was handed one (a frozen clock, a Scrapyd job), else
+    each batch is written at the time it is written."""
 
     def __init__(
-        self, writer: ReviewWriter, run_id: int | None, inc: Callable[[str, int], None]
+        self,
+        writer: ReviewWriter,
+        run_id: int | None,
+        inc: Callable[[str, int], None],
+        now: datetime | None = None,
     ) -> None:
         self.writer = writer
         self.run_id = run_id
         self.inc = inc
+        self.now = now
         self.rows: list[dict[str, Any]] = []
         self.aggregate_seen = False
 
@@ -127,7 +135,7 @@ class ReviewBatches:
             return
         rows, self.rows = self.rows, []
         try:
-            counts = self.writer.write(rows)
+            counts = self.writer.write(rows, self.now)
         except DatabaseError as error:  # the pages are fetched again by the next crawl
             self.inc("ladder/store_errors", 1)
             self.inc("ladder/reviews_unsaved", len(rows))
@@ -153,7 +161,7 @@ class StorePipeline(_PagePipeline):
             return item
         if self.batches is None:
             spider = self.spider
-            self.batches = ReviewBatches(spider.writer, spider.run_id, self.inc)
+            self.batches = ReviewBatches(spider.writer, spider.run_id, self.inc, spider.now)
         self.batches.add(item, item.aggregate)
         return item
 
@@ -171,7 +179,7 @@ class StorePipeline(_PagePipeline):
         if stats.get_value("ladder/reviews_unsaved"):
             return
         try:
-            spider.writer.walk_completed()
+            spider.writer.walk_completed(spider.now)
         except DatabaseError as error:
             logger.error("could not record the completed walk: %s", error)
 
@@ -206,6 +214,6 @@ class SignalStorePipeline(_PagePipeline):
             )
             return
         stored = record_signals(
-            spider.db, spider.source_id, self.found.values(), run_id=spider.run_id
+            spider.db, spider.source_id, self.found.values(), run_id=spider.run_id, now=spider.now
         )
         self.inc("ladder/signals_stored", stored)

@@ -130,7 +130,7 @@ def _prepare(
 ) -> RemoteJob:
     log_path = crawl_log_path(config, target, now)
     with contextlib.closing(open_db(config.database)) as db:
-        run_id = start_crawl_run(db, source_id, target.source.kind, log_path=str(log_path))
+        run_id = start_crawl_run(db, source_id, target.source.kind, log_path=str(log_path), now=now)
         settled = [] if full else newest_settled_keys(db, source_id, MAX_SETTLED)
     arguments = {
         "url": target.source.url,

@@ -91,9 +91,12 @@ def run_crawl(
     with source_lock(config, source_id) as acquired:
         if not acquired:
             return CrawlOutcome(target, None, skipped="another crawl of this source is running")
-        log_path = crawl_log_path(config, target, clock.now())
+        started = clock.now()
+        log_path = crawl_log_path(config, target, started)
         with contextlib.closing(open_db(config.database)) as db:
-            run_id = start_crawl_run(db, source_id, target.source.kind, log_path=str(log_path))
+            run_id = start_crawl_run(
+                db, source_id, target.source.kind, log_path=str(log_path), now=started
+            )
         if on_start is not None:
             on_start(target, run_id)
         if target.source.options.get("ignore_robots"):
