@@ -390,11 +390,11 @@ def classify_lines(
     lines: Iterable[str], *, model: LadderModel | None = None, first: int = 1
 ) -> Iterator[dict[str, Any]]:
     """``ladder classify``: each JSON line with its classification added (or an ``error``), in
-    order, classified :data:`LINES_AT_ONCE` at a time; blank lines are skipped."""
+    order, classified :data:`LINES_AT_ONCE` at a time: one output line per input line (a blank one
+    gives ``{"line": N, "skipped": "blank line"}``, so outputs still pair with inputs)."""
     pending: list[tuple[int, str]] = []
     for number, line in enumerate(lines, first):
-        if line.strip():
-            pending.append((number, line))
+        pending.append((number, line))
         if len(pending) >= LINES_AT_ONCE:
             yield from _classify_pending(pending, model)
             pending = []
@@ -407,15 +407,17 @@ def _classify_pending(
     parsed: list[dict[str, Any]] = []
     reviews = []
     for number, line in pending:
-        item = _parse_line(line, number)
+        item: dict[str, Any] = (
+            _parse_line(line, number) if line.strip() else {"line": number, "skipped": "blank line"}
+        )
         parsed.append(item)
-        if "error" not in item:
+        if "error" not in item and "skipped" not in item:
             lang = item.get("lang") if item.get("lang") in ("vi", "en") else None
             reviews.append((item["text"], item.get("rating"), lang))
     found = iter(classify_many(reviews, model=model))
     results = []
     for item in parsed:
-        if "error" in item:
+        if "error" in item or "skipped" in item:
             results.append(item)
             continue
         result = next(found).as_json()

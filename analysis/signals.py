@@ -4,7 +4,7 @@ crawl of its site ("added live chat (Tawk.to)", "return window 7 → 30 days")."
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -125,9 +125,13 @@ def _key(value: Any) -> str:
     return repr(value)
 
 
-def current_values(observation: Sequence[tuple[str, Any, str | None]]) -> dict[str, str]:
-    """One observation as ``{name: "value unit"}``, several values of a name joined."""
+def current_values(
+    observation: Sequence[tuple[str, Any, str | None]],
+    show: Callable[[str, Any, str | None], str] = show_value,
+) -> dict[str, str]:
+    """One observation as ``{name: "value unit"}`` (each value as ``show`` writes it: in English
+    unless the caller writes it in its language), several values of a name joined."""
     values: dict[str, list[str]] = {}
     for name, value, unit in observation:
-        values.setdefault(name, []).append(show_value(name, value, unit))
+        values.setdefault(name, []).append(show(name, value, unit))
     return {name: ", ".join(sorted(set(shown))) for name, shown in values.items()}

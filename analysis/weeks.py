@@ -20,8 +20,13 @@ def week_label(monday: date) -> str:
 
 
 def parse_week(label: str) -> date:
-    """The Monday of ``2026-W47`` (``ValueError`` when it is not such a label)."""
-    return datetime.strptime(label + "-1", "%G-W%V-%u").date()
+    """The Monday of ``2026-W47`` (``ValueError`` when it is not such a label, or names a week
+    the year does not have, like 2025-W53)."""
+    monday = datetime.strptime(label.strip() + "-1", "%G-W%V-%u").date()
+    year, week = (int(part) for part in label.strip().upper().split("-W"))
+    if monday.isocalendar()[:2] != (year, week):
+        raise ValueError(f"{year} has no ISO week {week}")
+    return monday
 
 
 def monday_of(moment: datetime, tz: tzinfo) -> date:

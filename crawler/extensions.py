@@ -59,6 +59,47 @@ def run_figures(stats: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+#: What the network errors Scrapy counts mean, for a person.
+_EXCEPTION_CAUSES = {
+    "ConnectionRefusedError": "connection refused (is the site up, the port right?)",
+    "DNSLookupError": "host not found (DNS): check the URL's host name",
+    "TimeoutError": "timed out",
+    "TCPTimedOutError": "timed out",
+    "ConnectError": "could not connect",
+    "ConnectionLost": "connection lost",
+    "ResponseNeverReceived": "no answer (connection dropped)",
+    "ResponseFailed": "the answer broke off",
+    "SSLError": "TLS error",
+}
+#: HTTP statuses worth naming.
+_STATUS_NAMES = {
+    "401": "401 Unauthorized", "403": "403 Forbidden (the site refuses crawlers?)",
+    "404": "404 Not Found: check the URL", "429": "429 Too Many Requests: slow down",
+    "500": "500 Internal Server Error", "502": "502 Bad Gateway", "503": "503 Unavailable",
+    "504": "504 Gateway Timeout",
+}  # fmt: skip
+
+
+def fetch_failures(stats: dict[str, Any]) -> str:
+    """Why requests failed, in words, most frequent first: ``"connection refused (…) ×3"``,
+    ``"HTTP 403 Forbidden …"``; empty when nothing failed."""
+    counts: dict[str, int] = {}
+    for key, count in stats.items():
+        if key.startswith("downloader/exception_type_count/"):
+            name = key.rsplit(".", 1)[-1].rsplit("/", 1)[-1]
+            cause = _EXCEPTION_CAUSES.get(name, name)
+        elif key.startswith("downloader/response_status_count/"):
+            status = key.rsplit("/", 1)[-1]
+            if status.startswith(("2", "3")):
+                continue
+            cause = f"HTTP {_STATUS_NAMES.get(status, status)}"
+        else:
+            continue
+        counts[cause] = counts.get(cause, 0) + count
+    ranked = sorted(counts.items(), key=lambda pair: -pair[1])
+    return "; ".join(f"{cause} ×{count}" for cause, count in ranked)
+
+
 def assess_run(
     figures: dict[str, Any], finish_reason: str, stats: dict[str, Any], items: str = "reviews"
 ) -> tuple[bool, str]:
@@ -73,8 +114,9 @@ def assess_run(
                 False,
                 "robots.txt forbids the start page; this source cannot be crawled politely",
             )
-        if figures["errors"]:
-            return False, "no page could be fetched; see the log for the errors"
+        causes = fetch_failures(stats)
+        if figures["errors"] or causes:
+            return False, f"no page could be fetched: {causes or 'see the log for the errors'}"
         return False, "no page was fetched"
     if parsed == 0:
         return False, (
@@ -135,7 +177,9 @@ class CrawlRunRecorder:
         if not isinstance(spider, SourceSpider) or spider.feed:
             return
         if spider.run_id is None:
-            spider.run_id = start_crawl_run(spider.db, spider.source_id, spider.name)
+            spider.run_id = start_crawl_run(
+                spider.db, spider.source_id, spider.name, now=spider.now
+            )
         self.run_id = spider.run_id
         update_crawl_run(spider.db, self.run_id, pid=os.getpid())
         self.loop = LoopingCall(self.save_progress, spider)

@@ -1,7 +1,7 @@
 """A source's health from its recent crawl runs: ``ok``, ``stale``, ``degraded`` or ``broken``.
 
-* ``broken``: the last run fetched pages but read no review (the site changed), or the last
-  ``FAILURES_IN_A_ROW`` runs all failed;
+* ``broken``: the last run fetched pages but read no review (the site changed), the last
+  ``FAILURES_IN_A_ROW`` runs all failed, or no run has ever succeeded;
 * ``degraded``: the last run failed, or read far fewer reviews a page, or found a field (text,
   rating, reply …) on far fewer reviews, than the median of its recent healthy runs;
 * ``stale``: no successful crawl for longer than expected (or never);
@@ -60,6 +60,9 @@ def source_health(
     streak = next((i for i, run in enumerate(finished) if run.ok), len(finished))
     if streak >= FAILURES_IN_A_ROW:
         return health(BROKEN, f"the last {streak} crawls failed; the last: {last.health}")
+    if success is None:
+        crawls = "the only crawl" if streak == 1 else f"all {streak} crawls"
+        return health(BROKEN, f"never crawled successfully ({crawls} failed): {last.health}")
     if not last.ok:
         return health(DEGRADED, f"the last crawl failed: {last.health}")
     drop = _below_recent(last, [run for run in finished[1:] if run.ok and run.pages][:10])

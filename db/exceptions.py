@@ -32,6 +32,10 @@ class ConfigError(LadderError):
     """ladder.toml cannot be used; the message names the file, the key and the fix."""
 
 
+class NotFound(LadderError):
+    """A business, job, week or table named on the command line is not there."""
+
+
 # Crawling ----------------------------------------------------------------------------------------
 
 

@@ -123,6 +123,13 @@ class Config:
         """Ours first, then the competitors, in file order."""
         return (self.business, *self.competitors)
 
+    def business_named(self, typed: str) -> BusinessConfig:
+        """The business ``typed`` names, with or without its marks (:class:`NotFound` if none)."""
+        from scheduler.slugs import match_name
+
+        names = {business.name: business for business in self.businesses}
+        return names[match_name(typed, names, where=f"in {self.path}")]
+
 
 def find_config(path: str | Path | None = None, environ: Mapping[str, str] = os.environ) -> Path:
     """``--config PATH`` > ``$LADDER_CONFIG`` > ``./ladder.toml``."""

@@ -168,6 +168,19 @@ def test_ladder_classify_streams_json_lines_in_order() -> None:
     assert len(bad.output.strip().splitlines()) == 3  # two lines, then the error message
 
 
+def test_ladder_classify_writes_one_line_per_input_line() -> None:
+    """A blank line is answered too (not classified, not an error): outputs pair with inputs."""
+    stdin = '{"text": "Rất ngon"}\n\n   \n{"text": "Dở tệ", "rating": 1}\n'
+    result = CliRunner().invoke(cli, ["classify", "-"], input=stdin)
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert len(rows) == 4
+    assert rows[1] == {"line": 2, "skipped": "blank line"}
+    assert rows[2] == {"line": 3, "skipped": "blank line"}
+    assert [rows[0]["text"], rows[3]["text"]] == ["Rất ngon", "Dở tệ"]
+    assert all("rung" in rows[i] for i in (0, 3))
+
+
 def test_metrics_against_hand_worked_numbers() -> None:
     perfect = score([1, 2, 3, 4], [1, 2, 3, 4])
     assert (perfect.exact, perfect.within_one, perfect.macro_f1, perfect.kappa) == (1, 1, 1, 1)

@@ -19,7 +19,7 @@ from analysis.report.model import Report, SourceStatus, build_report
 from analysis.report.quotes import Quoted, most_said, quote_of
 from analysis.report.render import render_report, subject
 from analysis.settings import AnalysisSettings
-from analysis.signals import LABELS
+from analysis.signals import LABELS, VENDORS
 from analysis.vocabulary import DIMENSION_NAMES
 from analysis.weeks import week_label
 from db.exceptions import CatalogueError
@@ -372,7 +372,15 @@ def _msgids() -> set[str]:
             found.add("".join(re.findall(r'"((?:[^"\\]|\\.)*)"', match.group(1))))
     from analysis.report.render import STATES, UNITS
 
-    return found | set(LABELS.values()) | set(UNITS.values()) | set(STATES.values()) | {"yes", "no"}
+    vendors = {VENDORS["unknown"]}  # a vendor is named as it names itself, but for this one
+    return (
+        found
+        | set(LABELS.values())
+        | set(UNITS.values())
+        | set(STATES.values())
+        | {"yes", "no"}
+        | vendors
+    )
 
 
 def test_every_message_has_a_vietnamese_translation_with_the_same_placeholders() -> None:

@@ -59,5 +59,34 @@ def test_each_problem_makes_the_run_unhealthy(
     assert reason in why
 
 
+@pytest.mark.parametrize(
+    ("stats", "cause"),
+    [
+        (
+            {"downloader/exception_type_count/twisted.internet.error.ConnectionRefusedError": 3},
+            "connection refused (is the site up, the port right?) ×3",
+        ),
+        (
+            {"downloader/exception_type_count/twisted.internet.error.DNSLookupError": 1},
+            "host not found (DNS)",
+        ),
+        ({"downloader/response_status_count/403": 2}, "HTTP 403 Forbidden"),
+        (
+            {
+                "downloader/exception_type_count/twisted.internet.error.TimeoutError": 1,
+                "downloader/response_status_count/503": 4,
+            },
+            "HTTP 503 Unavailable ×4; timed out ×1",
+        ),
+    ],
+)
+def test_a_run_that_fetched_nothing_says_why(stats: dict[str, Any], cause: str) -> None:
+    stats = {**stats, "ladder/pages": 0, "ladder/reviews_parsed": 0, "ladder/failed_requests": 1}
+    ok, why = assess_run(run_figures(stats), "finished", stats)
+    assert not ok
+    assert why.startswith("no page could be fetched: ")
+    assert cause in why
+
+
 def test_a_few_invalid_reviews_are_tolerated() -> None:
     assert judge(ladder__dropped__bad_date=5)[0]

@@ -121,10 +121,14 @@ def test_ladder_import_command(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "Read 5 rows" in result.output
     assert "3 new" in result.output
+    # the reasons in words, not a Python dict
+    assert "2 dropped (bad date 1, rating out of range 1)" in result.output
+    assert "{" not in result.output
     unknown = CliRunner().invoke(
         cli, ["--config", str(config), "import", str(path), "--business", "Nobody", "--source", "g"]
     )
-    assert unknown.exit_code == 2
+    assert unknown.exit_code == 1  # a name that is not there: an error the message explains
+    assert "no business named 'Nobody'" in unknown.output
     bad_map = CliRunner().invoke(
         cli,
         [

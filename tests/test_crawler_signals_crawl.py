@@ -55,7 +55,7 @@ CONTACT = Page(
 )
 
 
-def write_config(tmp_path: Path, url: str) -> Path:
+def write_config(tmp_path: Path, url: str, language: str = "en") -> Path:
     lines = [
         '[database]\npath = "ladder.db"\n',
         '[business]\nname = "Quán Nhỏ"',
@@ -65,6 +65,7 @@ def write_config(tmp_path: Path, url: str) -> Path:
         "",
         "[crawl]",
         *(f"{k} = {json.dumps(v)}" for k, v in CRAWL_SETTINGS.items()),
+        f'[report]\nlanguage = "{language}"',
     ]
     path = tmp_path / "ladder.toml"
     path.write_text("\n".join(lines), encoding="utf-8")
@@ -134,6 +135,11 @@ def test_two_crawls_store_two_observations_and_ladder_signals_shows_the_change(
     assert "Quán Nhỏ: added live chat (Tawk.to)" in result.output
     assert "Quán Nhỏ: return window: 7 days → 30 days" in result.output
     assert "98 h/week" in result.output
+    write_config(tmp_path, server.url + "/", language="vi")  # the terminal follows the language
+    result = CliRunner().invoke(cli, ["--config", str(config), "signals"], terminal_width=200)
+    assert "Quán Nhỏ: thêm chat trực tuyến (Tawk.to)" in result.output
+    assert "Quán Nhỏ: thời hạn đổi trả: 7 ngày → 30 ngày" in result.output
+    assert "98 giờ/tuần" in result.output
 
 
 def test_a_chat_of_a_vendor_on_no_list_is_stored_and_shown_as_an_unknown_vendor(

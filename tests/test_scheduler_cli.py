@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from db import open_db
-from scheduler.cli.app import EXIT_UNHEALTHY, cli
+from scheduler.cli.app import Exit, cli
 from scheduler.demo.server import FixtureServer
 from tests.conftest import FIXTURES, review, review_page, write_config
 
@@ -121,20 +121,30 @@ def test_extract_of_a_missing_file_is_an_error(tmp_path: Path) -> None:
     result = invoke(
         "--config", str(tmp_path / "x.toml"), "extract", "--source", "schemaorg", "nope.html"
     )
-    assert result.exit_code == 1
-    assert "Error: nope.html: cannot read" in result.output
+    assert result.exit_code == 2  # a usage error, like every missing file argument
+    assert "'nope.html' is neither an http(s) URL nor a file" in result.output
 
 
-def test_crawl_exits_3_when_a_source_is_unhealthy(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("language", "unhealthy", "header"), [("en", "UNHEALTHY", "source"), ("vi", "CÓ LỖI", "nguồn")]
+)
+def test_crawl_exits_3_when_a_source_is_unhealthy(
+    tmp_path: Path, language: str, unhealthy: str, header: str
+) -> None:
+    """...and says so in the configured language (the reason, from the crawl's health, in English)."""
     with FixtureServer({"/good": review_page([review(1)]), "/empty": review_page([])}) as server:
         config = write_config(
-            tmp_path, {"Ours": [server.url + "/good"], "Them": [server.url + "/empty"]}
+            tmp_path,
+            {"Ours": [server.url + "/good"], "Them": [server.url + "/empty"]},
+            extra=f'[report]\nlanguage = "{language}"',
         )
         result = invoke("--config", str(config), "crawl")
         only_ours = invoke("--config", str(config), "crawl", "Ours")
         unknown = invoke("--config", str(config), "crawl", "Nobody")
-    assert result.exit_code == EXIT_UNHEALTHY, result.output
-    assert "UNHEALTHY" in result.output
+    assert result.exit_code == Exit.UNHEALTHY, result.output
+    assert unhealthy in result.output
+    assert f"┃ {header} " in result.output
+    assert ("UNHEALTHY" in result.output) == (language == "en")
     assert "no reviews" in result.output
     assert only_ours.exit_code == 0, only_ours.output
     assert unknown.exit_code == 1

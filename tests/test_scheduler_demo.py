@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-from datetime import UTC, datetime
+import shutil
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from db import open_db
@@ -14,6 +16,7 @@ from scheduler.demo.launch import demo_pages, demo_port
 from scheduler.demo.server import Page
 from scheduler.demo.sites import STYLES, demo_sites
 from scheduler.demo.world import build_world
+from tests.conftest import FROZEN_NOW
 
 
 def test_demo_crawls_every_business_and_a_rerun_adds_nothing(demo_output: Path) -> None:
@@ -37,7 +40,7 @@ def test_demo_crawls_every_business_and_a_rerun_adds_nothing(demo_output: Path) 
 
     second = CliRunner().invoke(cli, ["demo", "--out", str(out)], catch_exceptions=False)
     assert second.exit_code == 0, second.output
-    assert "(0 new in this run)" in second.output, second.output
+    assert "(0 mới trong lần chạy này)" in second.output, second.output  # the config says "vi"
     with contextlib.closing(open_db(out / "ladder.db")) as db:
         assert db["reviews"].count == total
         first = 8 + 5 + 5  # the review sources, then the businesses' sites read twice
@@ -70,7 +73,49 @@ def test_demo_crawls_every_business_and_a_rerun_adds_nothing(demo_output: Path) 
     ]
     # One competitor adds live chat between the two reads of its site; `ladder demo` says so.
     assert changes == [("Phố Xưa Bistro", "new", "chat.vendor", '"tawk.to"')]
-    assert "Phố Xưa Bistro: added live chat (Tawk.to)" in second.output
+    assert "Phố Xưa Bistro: thêm chat trực tuyến (Tawk.to) (từ 2026-11-" in second.output
+    # The console follows the configured language throughout: no English table or label.
+    for english in (
+        "Businesses",
+        "(all)",
+        "mean rating",
+        "reviews in",
+        " of 2",
+        " h/week",
+        "added",
+    ):
+        assert english not in second.output, english
+    assert "-0,00" not in second.output  # a change that rounds to nothing has no sign
+
+
+def test_a_rerun_a_week_later_adds_nothing(
+    demo_output: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The demo world moves its reviews' dates a week forward each week, as sites that show "2 ngày
+    trước" do: the reviews are known by what they say, not by the day shown."""
+    out = tmp_path / "demo"
+    shutil.copytree(demo_output, out)
+    with contextlib.closing(open_db(out / "ladder.db")) as db:
+        before = db.execute("SELECT id, published_at, first_seen_at FROM reviews").fetchall()
+    monkeypatch.setenv("LADDER_NOW", (FROZEN_NOW + timedelta(weeks=1)).isoformat())
+    again = CliRunner().invoke(cli, ["demo", "--out", str(out)], catch_exceptions=False)
+    assert again.exit_code == 0, again.output
+    assert "(0 mới trong lần chạy này)" in again.output, again.output
+    assert "2026-W49" in again.output  # a week later, the week after is reported
+    with contextlib.closing(open_db(out / "ladder.db")) as db:
+        after = db.execute("SELECT id, published_at, first_seen_at FROM reviews").fetchall()
+        seen, new = db.execute(
+            "SELECT sum(reviews_parsed), sum(reviews_new) FROM crawl_runs "
+            "WHERE started_at >= '2026-12-06'"
+        ).fetchone()
+        again_seen = db.execute(
+            "SELECT count(*) FROM reviews WHERE last_seen_at >= '2026-12-06'"
+        ).fetchone()[0]
+    assert [tuple(row) for row in after] == [tuple(row) for row in before]  # dates as first seen
+    # what was read again (every page of the sites that show other dates now, whose reviews have
+    # no ids; the first page of the others) is stored reviews seen again, none is added
+    assert new == 0
+    assert 0 < again_seen <= seen
 
 
 def test_demo_sites_use_every_markup_style_and_paginate() -> None:

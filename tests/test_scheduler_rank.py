@@ -61,7 +61,7 @@ def test_rank_for_another_week_and_segment(demo_output: Path) -> None:
     bad = CliRunner().invoke(
         cli, ["--config", str(demo_output / "ladder.toml"), "rank", "--week", "soon"]
     )
-    assert bad.exit_code == 1
+    assert bad.exit_code == 2  # a usage error, before anything is read
     assert "not an ISO week" in bad.output
 
 

@@ -192,6 +192,11 @@ def get(url: str, **params: str) -> Any:
         return json.loads(response.read())
 
 
+def get_json(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return json.loads(response.read())
+
+
 def status(url: str, *, data: bytes | None = None) -> int:
     try:
         with urllib.request.urlopen(urllib.request.Request(url, data=data), timeout=10) as response:
@@ -240,7 +245,11 @@ def test_writes_are_refused_and_the_salt_is_not_served(served: str, demo: Path) 
     assert status(f"{served}/complaints", data=b"business=x") >= 400
     salt = urllib.parse.quote("SELECT value FROM settings")
     assert status(f"{served}.json?sql={salt}") >= 400
-    assert status(f"{served}/settings.json") >= 400
+    assert status(f"{served}/settings.json") == 403  # forbidden, not a server error
+    assert status(f"{served}/settings") == 403
+    tables = {table["name"] for table in get_json(f"{served}.json")["tables"]}
+    assert "reviews" in tables
+    assert "settings" not in tables
     with contextlib.closing(open_db(demo / "ladder.db")) as db:
         assert db.execute("SELECT count(*) FROM reviews").fetchone()[0] == before
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -24,7 +26,8 @@ from scheduler.crawl.targets import source_lock, sync_config
 from scheduler.crontab import cron_trigger, translate_weekdays
 from scheduler.demo.server import FixtureServer
 from scheduler.service.jobs import scheduled_crawl
-from scheduler.service.runner import build_scheduler, planned_jobs, register
+from scheduler.service.runner import build_scheduler, register
+from scheduler.service.timetable import planned_job, planned_jobs
 from tests.conftest import review, review_page, write_config
 
 SAIGON = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -182,8 +185,9 @@ def test_a_locked_source_is_skipped_and_the_job_says_why(
     config = load_config(path)
     (source_id,) = sync_config(config).values()
     with source_lock(config, source_id):  # another crawl (from cron, say) holds the source
-        message = scheduled_crawl(str(path), "A", None, None, False)
-    assert "skipped (another crawl of this source is running)" in message
+        result = scheduled_crawl(str(path), "A", None, None, False)
+    assert "skipped (another crawl of this source is running)" in result.message
+    assert result.state == "busy"
     (run,) = job_runs(path)
     assert run["ok"] == 1
     assert "skipped" in str(run["message"])
@@ -238,6 +242,13 @@ DAY = timedelta(hours=48)
             DEGRADED,
             "the last crawl failed: HTTP 503",
         ),
+        # a source that has never worked is broken, not merely degraded
+        (
+            [_run(5, ok=False, health="no page could be fetched: connection refused")],
+            BROKEN,
+            "never crawled successfully (the only crawl failed): no page could be fetched",
+        ),
+        ([_run(5, ok=False), _run(4, ok=False)], BROKEN, "all 2 crawls failed"),
         (
             [_run(5, parsed=12), _run(4), _run(3), _run(2)],
             DEGRADED,
@@ -269,16 +280,92 @@ def test_ladder_status_and_cron(tmp_path: Path) -> None:
     assert status.exit_code == 3, status.output  # a page without reviews and nothing read: broken
     assert "broken" in status.output
     assert "ok" in status.output
+    assert "(+07)" in status.output  # times in the configured zone, labelled as the report does
+    assert "log:" in status.output  # where to look for the broken source
     cron = CliRunner().invoke(cli, ["--config", str(path), "cron"])
     assert cron.exit_code == 0
     lines = [line for line in cron.output.splitlines() if not line.startswith(("#", "CRON_TZ"))]
-    assert len(lines) == 4  # two businesses, the full pass, the weekly analysis
+    assert len(lines) == 4  # two businesses, the full pass, the weekly analysis and report
     assert lines[0].startswith("0 3 * * *  ")
     assert "-m scheduler --config" in lines[0]
-    assert "crawl Ours" in lines[0]
+    assert " job crawl:ours-all-" in lines[0]
     listing = CliRunner().invoke(cli, ["--config", str(path), "schedule", "--list"])
     assert listing.exit_code == 0
     assert "weekly" in listing.output
+
+
+def cron_entries(output: str) -> dict[str, tuple[str, list[str]]]:
+    """``ladder cron``'s lines by job id: (the five cron fields, the command's arguments)."""
+    entries = {}
+    for line in output.splitlines():
+        if line.startswith(("#", "CRON_TZ")) or not line.strip():
+            continue
+        fields = line.split()
+        command, _, job_id = line.partition("  # ")
+        entries[job_id] = (" ".join(fields[:5]), shlex.split(command.split(None, 5)[5]))
+    return entries
+
+
+@pytest.mark.parametrize("send", [False, True])
+def test_cron_and_the_service_run_the_same_jobs(tmp_path: Path, send: bool) -> None:
+    extra = '[schedule]\nfull_crawl = "0 4 * * 0"\nreport = "0 7 * * 1"\n'
+    path = write_config(
+        tmp_path, {"Mộc Café": ["https://moc.example/r"], "Rival": ["https://rival.example/r"]},
+        extra=extra,
+    )  # fmt: skip
+    config = load_config(path)
+    printed = CliRunner().invoke(cli, ["--config", str(path), "cron", *["--send"] * send])
+    assert printed.exit_code == 0, printed.output
+    assert f"CRON_TZ={config.schedule.timezone}" in printed.output
+    lines = cron_entries(printed.output)
+    scheduler = build_scheduler(config)
+    scheduler.start(paused=True)
+    try:
+        register(scheduler, config, send=send)
+        registered = {job.id: job for job in scheduler.get_jobs()}
+    finally:
+        scheduler.shutdown()
+    assert set(lines) == set(registered)
+    assert len(lines) == 4
+    for job_id, (expression, command) in lines.items():
+        sends = send and job_id == "weekly"  # --send means something to the weekly job only
+        assert command[command.index("job") :] == ["job", job_id, *["--send"] * sends]
+        # the same times: the cron expression read as cron reads it, in the configured zone
+        service = registered[job_id].trigger
+        assert str(cron_trigger(expression, config.timezone)) == str(service)
+        # the same work: `ladder job ID` runs the registered function with its arguments
+        planned = planned_job(config, job_id, send=send)
+        assert planned.function == registered[job_id].func_ref
+        assert list(planned.args) == list(registered[job_id].args)
+    assert registered["weekly"].args[-1] is send
+
+
+def test_the_weekly_cron_line_writes_the_report(tmp_path: Path, demo_output: Path) -> None:
+    """cron used to run only `ladder analyze`: no report was ever written or sent."""
+    shutil.copytree(demo_output, tmp_path / "demo", ignore=shutil.ignore_patterns("report*"))
+    config = tmp_path / "demo" / "ladder.toml"
+    printed = CliRunner().invoke(cli, ["--config", str(config), "cron"])
+    _, command = cron_entries(printed.output)["weekly"]
+    done = subprocess.run(
+        [sys.executable, *command[command.index("-m") :]],
+        capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "weekly: " in done.stdout
+    assert "report 2026-W48 written to" in done.stdout
+    folder = tmp_path / "demo" / "reports" / "2026-W48"
+    assert (folder / "report.html").is_file()
+    assert (folder / "report.eml").is_file()
+    (run,) = [r for r in job_runs(config) if r["job_id"] == "weekly"]
+    assert run["ok"] == 1
+
+
+def test_ladder_job_names_the_jobs_when_the_id_is_unknown(tmp_path: Path) -> None:
+    path = write_config(tmp_path, {"Ours": ["https://ours.example/r"]})
+    result = CliRunner().invoke(cli, ["--config", str(path), "job", "nightly"])
+    assert result.exit_code == 1
+    assert "no job 'nightly'" in result.output
+    assert "weekly" in result.output
 
 
 def test_the_service_runs_a_due_crawl_and_stops_cleanly_on_sigterm(

@@ -153,8 +153,8 @@ def signal_value(name: str, value: Any, unit: str | None, language: str) -> str:
         return _("yes")
     if value is False:
         return _("no")
-    if name == "chat.vendor":
-        return VENDORS.get(str(value), str(value))
+    if name == "chat.vendor":  # a vendor's name as it writes it; "unknown vendor" translated
+        return _(VENDORS.get(str(value), str(value)))
     if isinstance(value, int | float) and not isinstance(value, bool):
         shown = fmt.number(float(value), 0 if float(value).is_integer() else 1)
         if unit in CURRENCIES:

@@ -33,6 +33,7 @@ from db.rows import utc_iso
 from db.store import prepare_segments, replace_week, set_setting, store_classifications
 from scheduler import clock
 from scheduler.config import Config
+from scheduler.words import words
 
 #: The ``settings`` key holding what the stored weeks were computed from.
 ANALYSIS_STATE = "analysis_state"
@@ -168,16 +169,19 @@ def run_analysis(
     return analyze(db, config.analysis, config.timezone, now=now or clock.now(), force=force)
 
 
-def describe_analysis(outcome: AnalysisOutcome) -> str:
-    weekly = outcome.weekly
+def describe_analysis(outcome: AnalysisOutcome, language: str = "en") -> str:
+    """What the analysis did, in one sentence of ``language``."""
+    said, weekly = words(language), outcome.weekly
     if weekly is None:
-        return (
-            f"Classified {outcome.classified} new reviews; the weekly tables were already current."
-        )
+        return said["classified_current"].format(n=outcome.classified)
     if not weekly.weeks:
-        return f"Classified {outcome.classified} reviews; no complete week of reviews yet."
-    floods = f", {weekly.flagged_days} flood day(s) down-weighted" if weekly.flagged_days else ""
-    return (
-        f"Classified {outcome.classified} reviews (analysis {outcome.version}); "
-        f"computed {weekly.weeks} weeks, {weekly.first} to {weekly.last}{floods}."
+        return said["classified_no_week"].format(n=outcome.classified)
+    floods = said["floods"].format(n=weekly.flagged_days) if weekly.flagged_days else ""
+    return said["classified"].format(
+        n=outcome.classified,
+        version=outcome.version,
+        weeks=weekly.weeks,
+        first=weekly.first,
+        last=weekly.last,
+        floods=floods,
     )

@@ -2,12 +2,11 @@
 the commands in one module per purpose; how results look in a terminal in the rest."""
 
 from scheduler.cli import analysing, browsing, crawling, project, reporting, running
-from scheduler.cli.app import EXIT_UNDELIVERED, EXIT_UNHEALTHY, cli, main
+from scheduler.cli.app import Exit, cli, main
 
 # The command modules register their commands on `cli` when imported.
 __all__ = [
-    "EXIT_UNDELIVERED",
-    "EXIT_UNHEALTHY",
+    "Exit",
     "analysing",
     "browsing",
     "cli",

@@ -10,7 +10,7 @@ from typing import TextIO
 
 import click
 
-from scheduler.cli.app import cli, load, load_optional
+from scheduler.cli.app import cli, load, load_optional, week_option
 
 
 @cli.command("classify")
@@ -167,11 +167,15 @@ def analyze(ctx: click.Context, force: bool) -> None:
     config = load(ctx)
     with contextlib.closing(open_db(config.database)) as db:
         outcome = run_analysis(db, config, force=force)
-    console.print(describe_analysis(outcome))
+    console.print(describe_analysis(outcome, config.report.language))
 
 
 @cli.command()
-@click.option("--week", help="ISO week, e.g. 2026-W47 (default: the last complete week).")
+@click.option(
+    "--week",
+    callback=week_option,
+    help="ISO week, e.g. 2026-W47 (default: the last complete week).",
+)
 @click.option("--segment", default="all", show_default=True, help="all, repeat or source:KIND.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.pass_context
@@ -204,7 +208,11 @@ def rank(ctx: click.Context, week: str | None, segment: str, as_json: bool) -> N
 
 @cli.command()
 @click.argument("business")
-@click.option("--week", help="ISO week, e.g. 2026-W47 (default: the last complete week).")
+@click.option(
+    "--week",
+    callback=week_option,
+    help="ISO week, e.g. 2026-W47 (default: the last complete week).",
+)
 @click.pass_context
 def explain(ctx: click.Context, business: str, week: str | None) -> None:
     """Show why BUSINESS stands where it does: scores per dimension against the median and the

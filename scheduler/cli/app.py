@@ -4,13 +4,13 @@ Each command parses, loads the config, calls one library function and formats th
 error Service Ladder raises on purpose derives from :class:`db.exceptions.LadderError` and becomes
 ``Error: …`` with exit code 1; anything else is a bug and shows its traceback.
 
-Exit codes: 0 success; 1 error (the message says what to fix); 2 usage error; 3 the command ran but
-a source is unhealthy (``ladder crawl``, ``ladder demo``); 4 a report could not be delivered and
-waits in the outbox (``ladder report --send``, ``ladder outbox --flush``).
+Every command exits with one of the codes of :class:`Exit` (docs/cli.md's table is this one; a
+test walks every command through it).
 """
 
 from __future__ import annotations
 
+from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +20,41 @@ from db.exceptions import LadderError
 from scheduler import __version__
 from scheduler.config import Config, find_config, load_config
 
-EXIT_UNHEALTHY = 3
-EXIT_UNDELIVERED = 4
+
+class Exit(IntEnum):
+    """What a command's exit code says, the same for every command."""
+
+    #: it did what was asked
+    OK = 0
+    #: an error the message explains (``Error: …``): a config problem, a business, job or week
+    #: that is not there, an unreadable database, page or file
+    ERROR = 1
+    #: wrong usage: an unknown command or option, a missing argument, a value of the wrong form
+    #: (a week that is not like 2026-W47, a file argument that does not exist)
+    USAGE = 2
+    #: it ran, but a source is unhealthy: a crawl failed or read nothing, or ``ladder status``
+    #: found a broken source
+    UNHEALTHY = 3
+    #: a report could not be delivered; it waits in the outbox
+    UNDELIVERED = 4
+    #: nothing was done because another run holds the lock (a crawl of the same source)
+    BUSY = 5
+
+
+#: The exit code of a run of crawls, by :func:`scheduler.crawl.targets.crawl_state`.
+CRAWL_EXIT = {"ok": Exit.OK, "unhealthy": Exit.UNHEALTHY, "busy": Exit.BUSY}
+
+
+def week_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--week``: an ISO week like 2026-W47 (a usage error otherwise), written canonically."""
+    from analysis.weeks import parse_week, week_label
+
+    if value is None:
+        return None
+    try:
+        return week_label(parse_week(value))
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO week; write it like 2026-W47") from None
 
 
 class LadderGroup(click.Group):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from scheduler.cli.app import cli, load
+from scheduler.cli.app import cli, load, week_option
 
 
 @cli.command()
@@ -42,7 +42,9 @@ def serve(ctx: click.Context, port: int) -> None:
 @click.option(
     "--format", "fmt", type=click.Choice(["csv", "json", "jsonl"]), default="csv", show_default=True
 )
-@click.option("--week", help="Only this ISO week (tables and views with a week column).")
+@click.option(
+    "--week", callback=week_option, help="Only this ISO week (tables and views with a week column)."
+)
 @click.option(
     "--out",
     type=click.Path(dir_okay=False, path_type=Path),

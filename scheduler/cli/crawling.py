@@ -5,16 +5,18 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+from collections.abc import Mapping
 from datetime import UTC
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
 import click
 
 from crawler.sources import SOURCE_KINDS, source_options
 from scheduler import clock
-from scheduler.cli.app import EXIT_UNHEALTHY, cli, load, load_optional
+from scheduler.cli.app import CRAWL_EXIT, Exit, cli, load, load_optional
 
 
 @cli.command()
@@ -29,7 +31,8 @@ def crawl(ctx: click.Context, businesses: tuple[str, ...], kind: str | None, ful
 
     Crawls are incremental: each source is read newest first until a page holds no new review.
     Run with --full now and then (weekly, say) to pick up edited reviews and late owner replies.
-    Exits 3 when any source failed or read nothing: the table says why.
+    Exits 3 when any source failed or read nothing (the table says why), 5 when the only ones
+    not crawled were skipped because another crawl of them was running.
 
     \b
     Example:
@@ -38,19 +41,18 @@ def crawl(ctx: click.Context, businesses: tuple[str, ...], kind: str | None, ful
     """
     from scheduler.cli.tables import CrawlProgress, print_crawl
     from scheduler.crawl.engine import crawl_sources
-    from scheduler.crawl.targets import select_targets
+    from scheduler.crawl.targets import crawl_state, select_targets
 
     config = load(ctx)
     targets = select_targets(config, businesses, kind)
     progress = CrawlProgress(config)
     with progress.shown():
         outcomes = crawl_sources(config, targets, on_start=progress.started, full=full)
-    print_crawl(outcomes)
+    print_crawl(outcomes, config.report.language)
     for outcome in outcomes:
         if outcome.retried:
             click.echo(f"{outcome.target.label}: retried on another node ({outcome.retried})")
-    if not all(outcome.ok for outcome in outcomes):
-        ctx.exit(EXIT_UNHEALTHY)
+    ctx.exit(CRAWL_EXIT[crawl_state(outcomes)])
 
 
 @cli.command()
@@ -107,6 +109,10 @@ def extract(ctx: click.Context, kind: str, options: tuple[str, ...], page: str) 
     from scheduler.crawl.fetch import read_page
 
     parsed = _parse_options(kind, options)
+    if urlparse(page).scheme not in ("http", "https") and not Path(page).is_file():
+        raise click.BadParameter(
+            f"{page!r} is neither an http(s) URL nor a file", param_hint="PAGE"
+        )
     config = load_optional(ctx)
     tz = ZoneInfo(config.schedule.timezone) if config else UTC
     body, url = read_page(page, config)
@@ -154,9 +160,9 @@ def status(ctx: click.Context) -> None:
     config = load(ctx)
     with contextlib.closing(open_db(config.database)) as db:
         rows = source_states(db, config, clock.now())
-    console.print(status_table(rows))
+    console.print(status_table(rows, config.timezone))
     if any(health.state == BROKEN for _, health in rows):
-        ctx.exit(EXIT_UNHEALTHY)
+        ctx.exit(Exit.UNHEALTHY)
 
 
 @cli.command()
@@ -176,7 +182,7 @@ def signals(ctx: click.Context, business: str | None) -> None:
 
     config = load(ctx)
     with contextlib.closing(open_db(config.database)) as db:
-        console.print(show_signals(db, business))
+        console.print(show_signals(db, business, config.report.language))
 
 
 @cli.command("import")
@@ -219,10 +225,7 @@ def import_command(
     from db import open_db
 
     config = load(ctx)
-    if business not in {b.name for b in config.businesses}:
-        raise click.BadParameter(
-            f"{business!r} is not a business in {config.path}", param_hint="--business"
-        )
+    business = config.business_named(business).name
     mapping = dict(_pairs(mappings, "--map"))
     with contextlib.closing(open_db(config.database)) as db:
         result = import_reviews(
@@ -233,8 +236,14 @@ def import_command(
     click.echo(
         f"Read {result.rows} rows ({', '.join(f'{k}={v}' for k, v in result.columns.items())}): "
         f"{result.new} new, {result.changed} changed, {result.unchanged} already stored, "
-        f"{dropped} dropped{' ' + str(dict(result.dropped)) if dropped else ''}."
+        f"{dropped} dropped{_reasons(result.dropped) if dropped else ''}."
     )
+
+
+def _reasons(counts: Mapping[str, int]) -> str:
+    """``{"bad_date": 1, "no_text": 2}`` as ``" (bad date 1, no text 2)"``."""
+    listed = ", ".join(f"{reason.replace('_', ' ')} {n}" for reason, n in sorted(counts.items()))
+    return f" ({listed})"
 
 
 def _pairs(values: tuple[str, ...], option: str) -> list[tuple[str, str]]:

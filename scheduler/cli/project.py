@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 
 from scheduler import clock
-from scheduler.cli.app import EXIT_UNHEALTHY, cli, load
+from scheduler.cli.app import CRAWL_EXIT, cli, load
+from scheduler.words import words
 
 
 @cli.command()
@@ -65,7 +66,8 @@ def demo(ctx: click.Context, out: Path) -> None:
     """Serve the bundled demo sites on 127.0.0.1, crawl them into OUT/ladder.db, analyse them and
     show what a manager would see: a summary per business and the ranking.
 
-    Rerunning it adds nothing (within the same week: the demo world is dated from the current week).
+    Rerunning it adds nothing, on any day: the demo world is dated from the current week, and a
+    review whose shown date moved is known by what it says.
 
     \b
     Example:
@@ -86,7 +88,7 @@ def demo(ctx: click.Context, out: Path) -> None:
     )
     from scheduler.config import load_config
     from scheduler.crawl.engine import crawl_sources
-    from scheduler.crawl.targets import select_targets
+    from scheduler.crawl.targets import crawl_state, select_targets
     from scheduler.deliver.dispatch import write_report
     from scheduler.demo.launch import demo_port, serve_demo, write_demo_config
 
@@ -94,7 +96,8 @@ def demo(ctx: click.Context, out: Path) -> None:
     with clock.held(clock.now()) as now:
         with serve_demo(now, port=demo_port(out)) as (server, sites):
             config = load_config(write_demo_config(out, server.url, sites))
-            console.print(f"Demo sites on {server.url}/; config {config.path}")
+            said = words(config.report.language)
+            console.print(said["demo_sites"].format(url=server.url, config=config.path))
             with contextlib.closing(open_db(config.database)) as db:
                 before = count_reviews(db)
             progress = CrawlProgress(config)
@@ -102,22 +105,20 @@ def demo(ctx: click.Context, out: Path) -> None:
                 outcomes = crawl_sources(config, select_targets(config), on_start=progress.started)
                 # "a week later": the sites are read again, and one competitor has added live chat
                 crawl_sources(config, select_targets(config, kind="signals"))
-        print_crawl(outcomes)
+        language = config.report.language
+        print_crawl(outcomes, language)
         with contextlib.closing(open_db(config.database)) as db:
-            console.print(business_table(business_summaries(db)))
+            console.print(business_table(business_summaries(db), language))
             after = count_reviews(db)
             console.print(
-                f"{after} reviews in {config.database} ({after - before} new in this run)."
+                said["stored"].format(total=after, database=config.database, new=after - before)
             )
-            console.print(describe_analysis(run_analysis(db, config)))
+            console.print(describe_analysis(run_analysis(db, config), language))
             week = choose_week(db, None, "all")
             console.print(show_rank(db, week, "all", config.report.language, as_json=False))
-            console.print(show_signals(db))
+            console.print(show_signals(db, language=language))
             written = write_report(db, config, now=now, folder=out / "report")
-        console.print(f"Weekly report: {written.rendered.subject}")
-        console.print(f"Open {written.folder / 'report.html'} (the email: report.eml)")
-        console.print(
-            f"Browse the data: ladder --config {config.path} serve (then docs/queries.md)"
-        )
-    if not all(outcome.ok for outcome in outcomes):
-        ctx.exit(EXIT_UNHEALTHY)
+        console.print(said["report"].format(subject=written.rendered.subject))
+        console.print(said["open"].format(html=written.folder / "report.html"))
+        console.print(said["browse"].format(config=config.path))
+    ctx.exit(CRAWL_EXIT[crawl_state(outcomes)])

@@ -15,6 +15,7 @@ from analysis.rank import EVEN
 from analysis.standings import Standing, WeekStandings, is_named
 from analysis.vocabulary import DIMENSION_NAMES, RUNG_NAMES, rung_of
 from db.rows import EvidenceRow, GapRow, PositionRow
+from scheduler.words import Number, localised, segment_name
 
 COLUMNS = {
     "en": {
@@ -133,13 +134,19 @@ def rank_json(week: WeekStandings, language: str) -> str:
     )
 
 
-def _signed(value: float | None, digits: int = 2) -> str:
-    return "–" if value is None else f"{value:+.{digits}f}"
+def _signed(value: float | None, language: str, digits: int = 2) -> str:
+    return "–" if value is None else f"{Number(value, language):+.{digits}f}"
+
+
+def _band(score: float, low: float, high: float, language: str) -> str:
+    n = localised(language, score=score, low=low, high=high)
+    return "{score:.2f} [{low:.2f}–{high:.2f}]".format(**n)
 
 
 def rank_table(week: WeekStandings, *, language: str) -> Table:
     text = TEXT[language]
-    table = Table(title=text["title"].format(week=week.week, segment=week.segment))
+    segment = segment_name(week.segment, language)
+    table = Table(title=text["title"].format(week=week.week, segment=segment))
     for index, column in enumerate(COLUMNS[language]["rank"]):
         table.add_column(column, justify="left" if index in (1, 3) else "right")
     for s in week.standings:
@@ -152,10 +159,10 @@ def rank_table(week: WeekStandings, *, language: str) -> Table:
         table.add_row(
             str(s.rank or "–"),
             name,
-            f"{s.score:.2f} [{s.low:.2f}–{s.high:.2f}]",
+            _band(s.score, s.low, s.high, language),
             RUNG_NAMES[language][s.rung],
-            _signed(s.delta),
-            _signed(s.per_month),
+            _signed(s.delta, language),
+            _signed(s.per_month, language),
             f"{s.reviews:.0f}",
         )
     return table
@@ -174,7 +181,9 @@ def findings(week: WeekStandings, *, language: str) -> list[str]:
         rung = RUNG_NAMES[language][ours.rung]
         lines.append(
             text["position"].format(
-                score=ours.score, low=ours.low, high=ours.high, rung=rung, rank=rank
+                **localised(language, score=ours.score, low=ours.low, high=ours.high),
+                rung=rung,
+                rank=rank,
             )
         )
     else:
@@ -187,13 +196,13 @@ def findings(week: WeekStandings, *, language: str) -> list[str]:
                 number=number,
                 versus=priority.versus,
                 dimension=names[priority.dimension],
-                gap=priority.gap,
-                p=priority.probability,
+                **localised(language, gap=priority.gap, p=priority.probability),
             )
         )
     for race in week.races:
         line = text["race"].format(
-            versus=race.versus, theirs=race.theirs, ours=race.ours, p=race.probability
+            versus=race.versus,
+            **localised(language, theirs=race.theirs, ours=race.ours, p=race.probability),
         )
         if race.ours > 0:
             line += text["race_relative"]
@@ -202,9 +211,17 @@ def findings(week: WeekStandings, *, language: str) -> list[str]:
         lines.append(line)
     for strength in week.strengths:
         key = "strength" if strength.unique else "best"
-        lines.append(text[key].format(dimension=names[strength.dimension], lead=strength.lead))
+        lines.append(
+            text[key].format(
+                dimension=names[strength.dimension], **localised(language, lead=strength.lead)
+            )
+        )
     for gap in week.reply_gaps:
-        lines.append(text[gap.kind].format(versus=gap.versus, theirs=gap.theirs, ours=gap.ours))
+        lines.append(
+            text[gap.kind].format(
+                versus=gap.versus, **localised(language, theirs=gap.theirs, ours=gap.ours)
+            )
+        )
     if not week.priorities:
         lines.append(text["no_gaps"])
     flooded = sum(week.flood_days.values())
@@ -229,10 +246,10 @@ def explain_table(
         median, best = versus.get((p.dimension, "median")), versus.get((p.dimension, "best"))
         table.add_row(
             names[p.dimension],
-            f"{p.score:.2f} [{p.low:.2f}–{p.high:.2f}]",
+            _band(p.score, p.low, p.high, language),
             RUNG_NAMES[language][rung_of(p.score)],
-            _signed(median.gap if median else None),
-            _signed(best.gap if best else None),
+            _signed(median.gap if median else None, language),
+            _signed(best.gap if best else None, language),
         )
     return table
 

@@ -8,11 +8,15 @@ from pathlib import Path
 import click
 
 from scheduler import clock
-from scheduler.cli.app import EXIT_UNDELIVERED, cli, load
+from scheduler.cli.app import Exit, cli, load, week_option
 
 
 @cli.command()
-@click.option("--week", help="The ISO week, like 2026-W47 (default: the last analysed week).")
+@click.option(
+    "--week",
+    callback=week_option,
+    help="The ISO week, like 2026-W47 (default: the last analysed week).",
+)
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
@@ -72,7 +76,7 @@ def report(
             "`ladder outbox --flush` sends it once the problem is fixed.",
             err=True,
         )
-        ctx.exit(EXIT_UNDELIVERED)
+        ctx.exit(Exit.UNDELIVERED)
 
 
 @cli.command("outbox")
@@ -103,7 +107,7 @@ def outbox_command(ctx: click.Context, flush: bool) -> None:
         if not (result.sent or result.skipped or result.failed):
             click.echo("The outbox is empty.")
         if result.failed:
-            ctx.exit(EXIT_UNDELIVERED)
+            ctx.exit(Exit.UNDELIVERED)
         return
     pending = box.pending()
     if not pending:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from rich.console import Console, Group
@@ -15,6 +15,7 @@ from rich.table import Table
 from sqlite_utils import Database
 
 from analysis.evaluate import Evaluation
+from analysis.report.i18n import LANGUAGES, translations
 from analysis.signals import LABELS, current_values, label, signal_changes
 from analysis.vocabulary import DIMENSION_KEYS
 from analysis.weeks import parse_week, week_bounds
@@ -30,7 +31,7 @@ from db.queries import (
     week_gaps,
     week_positions,
 )
-from db.rows import BusinessSummary, CrawlRun, ReplyRow, SourceRow
+from db.rows import BusinessSummary, CrawlRun, ReplyRow, SignalChangeRow, SourceRow
 from scheduler.analyze.readers import read_standings
 from scheduler.cli.ranking import (
     TEXT,
@@ -43,34 +44,33 @@ from scheduler.cli.ranking import (
 from scheduler.config import Config
 from scheduler.crawl.targets import CrawlOutcome, CrawlTarget
 from scheduler.service.timetable import PlannedJob
+from scheduler.slugs import match_name
+from scheduler.words import Number, words
 
 # Sentences are soft-wrapped (never broken inside a path or a number); tables fit the terminal.
 console = Console(highlight=False, soft_wrap=True)
 errors = Console(stderr=True, highlight=False)
 
 
-def _number(value: float | None, digits: int = 2) -> str:
-    return "–" if value is None else f"{value:.{digits}f}"
+def _number(value: float | None, language: str = "en", digits: int = 2) -> str:
+    return "–" if value is None else f"{Number(value, language):.{digits}f}"
 
 
-def business_table(summaries: Sequence[BusinessSummary]) -> Table:
-    table = Table(title="Businesses")
-    for column in (
-        "business",
-        "reviews",
-        "mean rating",
-        "reply rate",
-        "newest review",
-        "languages",
-    ):
-        table.add_column(column, justify="left" if column in ("business", "languages") else "right")
+def business_table(summaries: Sequence[BusinessSummary], language: str = "en") -> Table:
+    said = words(language)
+    table = Table(title=said["businesses"])
+    for key in ("business", "reviews", "mean_rating", "reply_rate", "newest", "languages"):
+        table.add_column(said[key], justify="left" if key in ("business", "languages") else "right")
     for summary in summaries:
-        name = f"{summary.name} (us)" if summary.is_self else summary.name
-        languages = ", ".join(f"{lang} {n}" for lang, n in sorted(summary.languages.items()))
+        name = said["us"].format(name=summary.name) if summary.is_self else summary.name
+        languages = ", ".join(
+            f"{said.get(f'lang_{lang}', lang)} {n}"
+            for lang, n in sorted(summary.languages.items(), key=lambda item: -item[1])
+        )
         table.add_row(
             f"[bold]{escape(name)}[/bold]" if summary.is_self else escape(name),
             str(summary.reviews),
-            _number(summary.mean_rating),
+            _number(summary.mean_rating, language),
             "–" if summary.reply_rate is None else f"{summary.reply_rate:.0%}",
             (summary.newest_at or "–")[:10],
             languages or "–",
@@ -78,18 +78,18 @@ def business_table(summaries: Sequence[BusinessSummary]) -> Table:
     return table
 
 
-def crawl_table(outcomes: Sequence[CrawlOutcome]) -> Table:
-    table = Table(title="Crawl")
-    for column in ("source", "pages", "reviews", "new", "changed", "dropped", "health"):
-        table.add_column(column, justify="left" if column in ("source", "health") else "right")
+def crawl_table(outcomes: Sequence[CrawlOutcome], language: str = "en") -> Table:
+    said = words(language)
+    table = Table(title=said["crawl"])
+    for key in ("source", "pages", "reviews", "new", "changed", "dropped", "health"):
+        table.add_column(said[key], justify="left" if key in ("source", "health") else "right")
     for outcome in outcomes:
         run = outcome.run
         if run is None:
-            table.add_row(
-                escape(outcome.target.label), "", "", "", "", "", "[yellow]skipped[/yellow]"
-            )
+            skipped = f"[yellow]{said['skipped']}[/yellow]"
+            table.add_row(escape(outcome.target.label), "", "", "", "", "", skipped)
             continue
-        health = "[green]ok[/green]" if run.ok else "[red]UNHEALTHY[/red]"
+        health = f"[green]{said['ok']}[/green]" if run.ok else f"[red]{said['unhealthy']}[/red]"
         table.add_row(
             escape(outcome.target.label),
             str(run.pages),
@@ -102,14 +102,15 @@ def crawl_table(outcomes: Sequence[CrawlOutcome]) -> Table:
     return table
 
 
-def print_crawl(outcomes: Sequence[CrawlOutcome]) -> None:
+def print_crawl(outcomes: Sequence[CrawlOutcome], language: str = "en") -> None:
     """The crawl table, then one line per source that needs attention: why, and where the log is."""
-    console.print(crawl_table(outcomes))
+    console.print(crawl_table(outcomes, language))
     for outcome in outcomes:
         run = outcome.run
         if run is None:
             label, why = escape(outcome.target.label), escape(outcome.skipped or "")
-            console.print(f"[yellow]{label}[/yellow]: skipped, {why}")
+            skipped = words(language)["skipped_because"].format(why=why)
+            console.print(f"[yellow]{label}[/yellow]: {skipped}")
         elif not run.ok:
             label, why = escape(outcome.target.label), escape(run.health or "")
             console.print(f"[red]{label}[/red]: {why} (log: {run.log_path})")
@@ -120,6 +121,7 @@ class CrawlProgress:
 
     def __init__(self, config: Config) -> None:
         self.config = config
+        self.said = words(config.report.language)
         self.runs: dict[int, CrawlTarget] = {}
         self.lock = threading.Lock()
 
@@ -127,21 +129,24 @@ class CrawlProgress:
         with self.lock:
             self.runs[run_id] = target
         if not console.is_terminal:  # a log, not a live display
-            console.print(f"crawling {target.label} (crawl run {run_id})")
+            console.print(self.said["crawling"].format(label=target.label, run=run_id))
 
     def _table(self) -> Table:
         table = Table.grid(padding=(0, 2))
         with self.lock:
             runs = dict(self.runs)
         if not runs:
-            table.add_row("starting…")
+            table.add_row(self.said["starting"])
             return table
         with contextlib.closing(open_db(self.config.database, migrate=False)) as db:
             for run_id, target in runs.items():
                 run: CrawlRun = crawl_run(db, run_id)
-                state = "done" if run.finished_at else "crawling"
+                said = self.said
                 table.add_row(
-                    target.label, state, f"{run.pages} pages", f"{run.reviews_parsed} reviews"
+                    target.label,
+                    said["done"] if run.finished_at else said["running"],
+                    f"{run.pages} {said['pages']}",
+                    f"{run.reviews_parsed} {said['reviews']}",
                 )
         return table
 
@@ -220,8 +225,7 @@ def show_rank(db: Database, week: str, segment: str, language: str, *, as_json: 
 
 def show_explanation(db: Database, config: Config, business: str, week: str) -> Group:
     known = {b.name: b for b in businesses(db)}
-    if business not in known:
-        raise AnalysisError(f"no business named {business!r}; known: {', '.join(sorted(known))}")
+    business = match_name(business, known, where="in the database")
     target = known[business]
     language = config.report.language
     positions = [p for p in week_positions(db, week, "all", None) if p.business_id == target.id]
@@ -255,32 +259,47 @@ def jobs_table(upcoming: Iterable[tuple[PlannedJob, datetime | None]], config: C
 _STATE_STYLE = {"ok": "green", "stale": "yellow", "degraded": "yellow", "broken": "red"}
 
 
-def status_table(rows: Sequence[tuple[SourceRow, SourceHealth]]) -> Table:
+def local_time(stamp: str | None, tz: tzinfo) -> str:
+    """``"2026-11-29T17:05:00Z"`` as ``"2026-11-30 00:05 (+07)"``: the zone's time, labelled."""
+    if not stamp:
+        return "never"
+    moment = datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(tz)
+    offset = moment.strftime("%z")
+    label = offset[:3] if offset.endswith("00") else f"{offset[:3]}:{offset[3:]}"
+    return f"{moment:%Y-%m-%d %H:%M} ({label})"
+
+
+def status_table(rows: Sequence[tuple[SourceRow, SourceHealth]], tz: tzinfo) -> Table:
     table = Table(title="Sources")
     for column in ("source", "state", "last success", "last crawl", "why"):
         table.add_column(column)
     for source, health in rows:
         run = health.last_run
         last = (
-            f"{run.started_at[:16].replace('T', ' ')}: {run.pages} pages, "
+            f"{local_time(run.started_at, tz)}: {run.pages} pages, "
             f"{run.reviews_parsed} read, {run.reviews_new} new, {run.dropped} dropped"
             if run
             else "–"
         )
+        why = escape(health.reason)
+        if run is not None and health.state != "ok" and run.log_path:
+            why += f" (log: {escape(run.log_path)})"
         style = _STATE_STYLE.get(health.state, "")
         table.add_row(
-            f"{source.business} · {source.kind}",
+            escape(f"{source.business} · {source.kind}"),
             f"[{style}]{health.state}[/{style}]",
-            (health.last_success or "never")[:16].replace("T", " "),
+            local_time(health.last_success, tz),
             last,
-            health.reason,
+            why,
         )
     return table
 
 
-def show_signals(db: Database, business: str | None = None) -> Group:
+def show_signals(db: Database, business: str | None = None, language: str = "en") -> Group:
     """Each business's latest service signals side by side (its site's latest crawl, and its owner
     replies in the latest analysed week), then what changed since its site's previous crawl."""
+    if business is not None:
+        business = match_name(business, [b.name for b in businesses(db)], where="in the database")
     rows = [
         r for r in signal_observations(db, last=2) if business is None or r.business == business
     ]
@@ -291,6 +310,11 @@ def show_signals(db: Database, business: str | None = None) -> Group:
             f'no service signals{where} yet: add a source of kind "signals" with the business\'s '
             "site and run `ladder crawl --source signals` (and `ladder analyze` for reply figures)"
         )
+    from analysis.report.render import change_text, signal_value  # jinja2: only when shown
+
+    def show(name: str, value: Any, unit: str | None) -> str:
+        return signal_value(name, value, unit, language)
+
     observations: dict[int, list[str]] = {}
     for row in rows:
         dates = observations.setdefault(row.source_id, [])
@@ -302,17 +326,22 @@ def show_signals(db: Database, business: str | None = None) -> Group:
         of_source = [r for r in rows if r.source_id == source_id]
         name = of_source[0].business
         current = [(r.name, r.value, r.unit) for r in of_source if r.observed_at == dates[0]]
-        values.setdefault(name, {}).update(current_values(current))
+        values.setdefault(name, {}).update(current_values(current, show))
         if len(dates) > 1:
             before = [(r.name, r.value, r.unit) for r in of_source if r.observed_at == dates[1]]
             for change in signal_changes(before, current):
-                lines.append(f"{name}: {change.describe()} (since {dates[1][:10]})")
+                since = words(language)["since"].format(day=dates[1][:10])
+                shown = SignalChangeRow(
+                    name, False, change.kind, change.name, change.before, change.after,
+                    change.unit, dates[0],
+                )  # fmt: skip
+                lines.append(f"{name}: {change_text(shown, language)} ({since})")
     for reply in replies:
-        values.setdefault(reply.business, {}).update(_reply_values(reply))
-    title = "Service signals (latest crawl of each site"
-    title += f"; owner replies over the weeks to {replies[0].week})" if replies else ")"
-    table = Table(title=title)
-    table.add_column("signal", no_wrap=True)
+        values.setdefault(reply.business, {}).update(_reply_values(reply, language))
+    said = words(language)
+    week = said["signals_replies"].format(week=replies[0].week) if replies else ""
+    table = Table(title=said["signals_title"].format(replies=week))
+    table.add_column(said["signal"], no_wrap=True)
     names = list(values)
     for name in names:
         table.add_column(escape(name))
@@ -320,18 +349,28 @@ def show_signals(db: Database, business: str | None = None) -> Group:
     for signal in sorted(
         {s for v in values.values() for s in v}, key=lambda s: (order.get(s, 99), s)
     ):
-        table.add_row(label(signal), *(escape(values[name].get(signal, "–")) for name in names))
-    changes = lines or (["No change since the previous crawl of each site."] if rows else [])
+        table.add_row(
+            _said(label(signal), language),
+            *(escape(values[name].get(signal, "–")) for name in names),
+        )
+    changes = lines or ([said["no_change"]] if rows else [])
     return Group(table, *(escape(line) for line in changes))
 
 
-def _reply_values(reply: ReplyRow) -> dict[str, str]:
+def _said(text: str, language: str) -> str:
+    """A signal's label or value in ``language``, from the report's catalogue ("live chat" →
+    "chat trực tuyến"); as it is when the catalogue does not have it."""
+    return translations(language).gettext(text) if language in LANGUAGES else text
+
+
+def _reply_values(reply: ReplyRow, language: str) -> dict[str, str]:
     """Owner-reply figures as signal rows: rates with their 90% interval."""
+    said = words(language)
 
     def rate(share: float | None, low: float | None, high: float | None, n: int) -> str | None:
         if share is None or low is None or high is None:
             return None
-        return f"{share:.0%} ({low:.0%}–{high:.0%} of {n})"
+        return said["rate_of"].format(share=share, low=low, high=high, n=n)
 
     shown = {
         "replies.rate": rate(reply.reply_rate, reply.rate_low, reply.rate_high, reply.reviews),
@@ -342,7 +381,9 @@ def _reply_values(reply: ReplyRow) -> dict[str, str]:
             reply.negative_reviews,
         ),
         "replies.median_latency": (
-            None if reply.median_latency_hours is None else f"{reply.median_latency_hours:.0f} h"
+            None
+            if reply.median_latency_hours is None
+            else f"{reply.median_latency_hours:.0f} {_said('h', language)}"
         ),
         "replies.templated_share": (
             None if reply.templated_share is None else f"{reply.templated_share:.0%}"

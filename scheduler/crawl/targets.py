@@ -55,16 +55,21 @@ class CrawlOutcome:
         return self.run is not None and bool(self.run.ok)
 
 
+def crawl_state(outcomes: Sequence[CrawlOutcome]) -> str:
+    """``"ok"`` when every crawl succeeded; ``"unhealthy"`` when one failed or read nothing;
+    ``"busy"`` when the only ones not done were skipped because another run held their lock."""
+    if all(outcome.ok for outcome in outcomes):
+        return "ok"
+    if all(outcome.ok or outcome.run is None for outcome in outcomes):
+        return "busy"
+    return "unhealthy"
+
+
 def select_targets(
     config: Config, businesses: Sequence[str] = (), kind: str | None = None
 ) -> list[CrawlTarget]:
     """The sources to crawl: all, or those of the named businesses and/or one kind."""
-    names = {b.name for b in config.businesses}
-    for name in businesses:
-        if name not in names:
-            raise CrawlError(
-                f"no business named {name!r} in {config.path}; known: {', '.join(sorted(names))}"
-            )
+    businesses = [config.business_named(name).name for name in businesses]
     targets = [
         CrawlTarget(business, source)
         for business in config.businesses

@@ -121,7 +121,10 @@ def send(
                     raise
                 raise MailError(f"{error} (tried {attempts} times)", permanent=False) from error
             delay = backoff * 2 ** (attempt - 1)
-            logger.warning("%s; trying again in %g s (%d of %d)", error, delay, attempt, attempts)
+            # the error itself is said once, by whoever reports the outcome (the command, the job)
+            logger.warning(
+                "sending failed (attempt %d of %d); trying again in %g s", attempt, attempts, delay
+            )
             sleep(delay)
         else:
             logger.info(

@@ -188,7 +188,7 @@ def deliver(
                 "the folder is writable and the disk not full",
                 permanent=error.permanent,
             ) from problem
-        logger.warning("not delivered, kept in the outbox as %s: %s", kept, error)
+        logger.info("not delivered, kept in the outbox as %s: %s", kept, error)
         return DeliveryOutcome(delivered=False, error=str(error), kept=kept)
     outbox._settle(str(message["Message-ID"] or "").strip())
     return DeliveryOutcome(delivered=True)

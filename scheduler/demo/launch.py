@@ -1,7 +1,8 @@
 """``ladder demo``: serve the demo world on 127.0.0.1, write a ladder.toml pointing at it, crawl.
 
 The server reuses the port of the previous run when it is free, so the sources keep their URLs; the
-world only changes from one ISO week to the next, so a rerun in the same week adds nothing.
+world only changes from one ISO week to the next (its dates move a week), and a crawl knows a
+review whose shown date moved (``db.identity``), so a rerun adds nothing on any day.
 """
 
 from __future__ import annotations

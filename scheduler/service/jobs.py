@@ -8,6 +8,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from db import open_db
 from db.exceptions import ReportNotDelivered
@@ -18,16 +19,25 @@ from db.store import (
 from scheduler import clock
 from scheduler.config import Config, load_config
 from scheduler.crawl.engine import crawl_sources
-from scheduler.crawl.targets import (
-    CrawlOutcome,
-    select_targets,
-)
+from scheduler.crawl.targets import CrawlOutcome, crawl_state, select_targets
 from scheduler.slugs import job_slug
 
 logger = logging.getLogger(__name__)
 
 
-def _recorded(job_id: str, config: Config, work: Callable[[], str]) -> str:
+@dataclass(frozen=True)
+class JobResult:
+    """What a job did, in one line (the service's log, ``job_runs.message``, ``ladder job``), and
+    its crawls' state (:func:`scheduler.crawl.targets.crawl_state`)."""
+
+    message: str
+    state: str = "ok"
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _recorded(job_id: str, config: Config, work: Callable[[], JobResult]) -> JobResult:
     """Run a scheduled job, recording it in ``job_runs``: start, end, outcome, duration. A job
     that raises is recorded as failed and the exception re-raised for the scheduler's log."""
     with contextlib.closing(open_db(config.database)) as db:
@@ -35,9 +45,9 @@ def _recorded(job_id: str, config: Config, work: Callable[[], str]) -> str:
     started = time.monotonic()
     ok, message = False, "interrupted"
     try:
-        message = work()
-        ok = True
-        return message
+        result = work()
+        ok, message = True, result.message
+        return result
     except Exception as error:
         message = f"{type(error).__name__}: {error}"
         raise
@@ -55,7 +65,7 @@ def _recorded(job_id: str, config: Config, work: Callable[[], str]) -> str:
 
 def scheduled_crawl(
     config_path: str, business: str | None, kind: str | None, url: str | None, full: bool
-) -> str:
+) -> JobResult:
     """The scheduler's crawl job: one business (its sources without a schedule of their own), one
     source, or (``business`` None) every source. Reloads the config, so edits apply."""
     config = load_config(config_path)
@@ -64,7 +74,7 @@ def scheduled_crawl(
     else:
         job_id = f"crawl:{job_slug(business, kind or 'all', url or '')}"
 
-    def crawl() -> str:
+    def crawl() -> JobResult:
         if business is None:
             targets = select_targets(config)
         elif kind is None:
@@ -74,7 +84,10 @@ def scheduled_crawl(
         else:
             targets = [t for t in select_targets(config, [business], kind) if t.source.url == url]
         outcomes = crawl_sources(config, targets, full=full)
-        return "; ".join(_describe(outcome) for outcome in outcomes) or "no sources"
+        return JobResult(
+            "; ".join(_describe(outcome) for outcome in outcomes) or "no sources",
+            state=crawl_state(outcomes),
+        )
 
     return _recorded(job_id, config, crawl)
 
@@ -89,7 +102,7 @@ def _describe(outcome: CrawlOutcome) -> str:
     return f"{label}: {state}, {run.pages} pages, {run.reviews_new} new{retried}"
 
 
-def scheduled_weekly(config_path: str, send: bool) -> str:
+def scheduled_weekly(config_path: str, send: bool) -> JobResult:
     """The scheduler's weekly job: bring the analysis up to date, write the report of the last
     complete week, and with ``send`` deliver it (once: a week already sent is left alone) after
     retrying whatever waits in the outbox. An undelivered report fails the job (it waits in the
@@ -100,17 +113,17 @@ def scheduled_weekly(config_path: str, send: bool) -> str:
 
     config = load_config(config_path)
 
-    def weekly() -> str:
+    def weekly() -> JobResult:
         now = clock.now()
         with contextlib.closing(open_db(config.database)) as db:
             parts = [describe_analysis(run_analysis(db, config, now=now))]
             try:
                 written = write_report(db, config, now=now, recipients=config.report.recipients)
             except AnalysisError as error:  # no complete week yet: nothing to report, not a failure
-                return "; ".join([*parts, f"no report: {error}"])
+                return JobResult("; ".join([*parts, f"no report: {error}"]))
             parts.append(f"report {written.report.week} written to {written.folder}")
             if not send:
-                return "; ".join(parts)
+                return JobResult("; ".join(parts))
             flushed = flush_outbox(db, config)
             waiting = [f"{item.subject}: {error}" for item, error in flushed.failed]
             if flushed.sent:
@@ -129,6 +142,6 @@ def scheduled_weekly(config_path: str, send: bool) -> str:
             raise ReportNotDelivered(
                 "; ".join([*parts, *(f"still in the outbox: {w}" for w in waiting)])
             )
-        return "; ".join(parts)
+        return JobResult("; ".join(parts))
 
     return _recorded("weekly", config, weekly)

@@ -34,67 +34,13 @@ from apscheduler.triggers.cron import CronTrigger
 
 from scheduler.config import Config
 from scheduler.crontab import cron_trigger
-from scheduler.service.timetable import PlannedJob
-from scheduler.slugs import job_slug
+from scheduler.service.timetable import PlannedJob, planned_jobs
 
 logger = logging.getLogger(__name__)
 
 #: A job this late (the service was down) still runs once when the service is back.
 MISFIRE_GRACE = 6 * 3600
 JOBS_FILE = "jobs.sqlite"
-
-
-def planned_jobs(config: Config, *, send: bool = False) -> list[PlannedJob]:
-    """Every job the config asks for: a crawl per business (and per source with its own
-    schedule), the weekly full pass, and the weekly analysis and report."""
-    path = str(config.path.resolve())
-    jobs = []
-    for business in config.businesses:
-        own = [source for source in business.sources if "schedule" in source.options]
-        if len(own) < len(business.sources):
-            jobs.append(
-                PlannedJob(
-                    id=f"crawl:{job_slug(business.name, 'all', '')}",
-                    description=f"crawl {business.name}",
-                    expression=config.schedule.crawl,
-                    function="scheduler.service.jobs:scheduled_crawl",
-                    args=(path, business.name, None, None, False),
-                    command=("crawl", business.name),
-                )
-            )
-        for source in own:
-            jobs.append(
-                PlannedJob(
-                    id=f"crawl:{job_slug(business.name, source.kind, source.url)}",
-                    description=f"crawl {business.name} · {source.kind}",
-                    expression=str(source.options["schedule"]),
-                    function="scheduler.service.jobs:scheduled_crawl",
-                    args=(path, business.name, source.kind, source.url, False),
-                    command=("crawl", business.name, "--source", source.kind),
-                )
-            )
-    if config.schedule.full_crawl:
-        jobs.append(
-            PlannedJob(
-                id="full-crawl",
-                description="read every page of every source",
-                expression=config.schedule.full_crawl,
-                function="scheduler.service.jobs:scheduled_crawl",
-                args=(path, None, None, None, True),
-                command=("crawl", "--full"),
-            )
-        )
-    jobs.append(
-        PlannedJob(
-            id="weekly",
-            description="weekly analysis" + (" and report" if send else ""),
-            expression=config.schedule.report,
-            function="scheduler.service.jobs:scheduled_weekly",
-            args=(path, send),
-            command=("analyze",),
-        )
-    )
-    return jobs
 
 
 def jobs_store(config: Config) -> Path:

@@ -9,6 +9,9 @@ opens on the ladder database:
   on each connection, and this plugin redefines it as Datasette's own escaping of the folded
   words. The hook runs last (``trylast``) so that its definition is the one that stays. The raw
   search mode (``?_searchmode=raw``) matches the words as typed, without folding.
+- The private tables (:data:`db.guard.PRIVATE`) are not Datasette's to show: they are left out of
+  the table list and their pages answer 403 Forbidden, not the 500 that a read the connection
+  refuses would give.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import Any
 from datasette import hookimpl  # type: ignore[import-untyped]
 from datasette.utils import escape_fts  # type: ignore[import-untyped]
 
-from db.guard import guard
+from db.guard import PRIVATE, guard
 from db.search import fold_words
 
 
@@ -32,3 +35,11 @@ def prepare_connection(conn: Any, database: str, datasette: Any) -> None:
     if database not in ("_internal", "_memory"):  # Datasette's own scratch databases
         guard(conn)
         conn.create_function("escape_fts", 1, escape_folded, deterministic=True)
+
+
+@hookimpl  # type: ignore[untyped-decorator]
+def permission_allowed(actor: Any, action: str, resource: Any) -> bool | None:
+    """No one views a private table (None: Datasette decides everything else as usual)."""
+    if action == "view-table" and isinstance(resource, tuple) and resource[-1:][0] in PRIVATE:
+        return False
+    return None
