@@ -269,9 +269,9 @@ def test_the_weekly_job_sends_the_report_once(demo: Path) -> None:
 
     with smtp_server() as (inbox, port):
         config = with_smtp(demo, port)
-        first = scheduled_weekly(str(config), True)
+        first = scheduled_weekly(str(config), True).message
         assert "sent to manager@localhost" in first
-        second = scheduled_weekly(str(config), True)
+        second = scheduled_weekly(str(config), True).message
         assert f"not sent: the report of {WEEK} was already sent" in second
         assert len(inbox.received) == 1
     with contextlib.closing(open_db(demo / "ladder.db")) as db:
