@@ -42,7 +42,7 @@ def business_summaries(db: Database) -> list[BusinessSummary]:
     ).fetchall()
     languages: dict[str, dict[str, int]] = {}
     for name, lang, count in db.execute(
-        "SELECT b.name, coalesce(r.lang, '?'), count(*) FROM reviews r "
+        "SELECT b.name, coalesce(r.lang, 'unknown'), count(*) FROM reviews r "
         "JOIN businesses b ON b.id = r.business_id GROUP BY 1, 2"
     ).fetchall():
         languages.setdefault(name, {})[lang] = count

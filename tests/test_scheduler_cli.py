@@ -10,9 +10,15 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
+from rich.console import Console
+from sqlite_utils import Database
 
 from db import open_db
+from db.queries import business_summaries
+from db.reviews import ReviewWriter
+from db.store import sync_business, sync_source
 from scheduler.cli.app import Exit, cli
+from scheduler.cli.tables import business_table
 from scheduler.demo.server import FixtureServer
 from tests.conftest import FIXTURES, review, review_page, write_config
 
@@ -180,3 +186,22 @@ def test_commands_that_read_no_reviews_start_without_the_numerical_code(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=tmp_path
     )
     assert "LOADED []" in result.stdout, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(("language", "unknown"), [("en", "unknown 1"), ("vi", "chưa rõ 1")])
+def test_the_business_table_names_a_review_of_no_known_language(
+    db: Database, language: str, unknown: str
+) -> None:
+    business_id = sync_business(db, "Quán Bà Tư", is_self=True)
+    source_id = sync_source(db, business_id, "schemaorg", "https://ba-tu.example/r")
+    rows = [
+        {"review_key": key, "business_id": business_id, "source_id": source_id, "rating": 5.0,
+         "body": body, "lang": lang, "published_at": "2026-11-20T10:00:00Z"}
+        for key, body, lang in [("a", "Ngon, sẽ quay lại", "vi"), ("b", "👍👍", None)]
+    ]  # fmt: skip
+    ReviewWriter(db, source_id).write(rows)
+    console = Console(width=200, record=True)
+    console.print(business_table(business_summaries(db), language))
+    shown = console.export_text()
+    assert unknown in shown
+    assert "? 1" not in shown
