@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -74,3 +75,16 @@ def test_explain_shows_dimensions_and_evidence(demo_output: Path) -> None:
     )
     assert unknown.exit_code == 1
     assert "no business named 'Nobody'" in unknown.output
+
+
+def test_rank_and_the_report_name_the_same_gaps_in_the_same_order(demo_output: Path) -> None:
+    """`ladder rank` and the weekly report render one list of gaps to close (analysis.standings):
+    the report shows its first ones, in the order rank prints them."""
+    ranked = re.findall(r"^\d+\. Thua (.+) về (.+): ", run(demo_output, "rank"), re.M)
+    text = (demo_output / "report" / "report.txt").read_text(encoding="utf-8")
+    reported = [
+        (business, dimension)
+        for dimension, business in re.findall(r"^\d+\. (.+): (.+) làm tốt hơn: ", text, re.M)
+    ]
+    assert len(reported) >= 2
+    assert reported == ranked[: len(reported)]
