@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 _MONTHS = {
@@ -54,6 +55,30 @@ def _fold(text: str) -> str:
     text = unicodedata.normalize("NFD", text.strip().lower()).replace("đ", "d")
     text = "".join(c for c in text if not unicodedata.combining(c))
     return " ".join(text.replace("\u00a0", " ").split())
+
+
+@dataclass(frozen=True)
+class ReadDate:
+    """A date read from a page: the instant (UTC), how precise the page was, and which order of
+    day and month the text proved, if any.
+
+    ``precision`` is ``"time"`` (a clock time was given), ``"day"``, ``"month"`` ("Tháng 11, 2026":
+    ``moment`` is a day inside that month, never after ``now``) or ``"year"``. ``order`` is
+    ``"day_first"`` or ``"month_first"`` when a numeric date could only be read one way
+    ("13/05/2024", "05/13/2024"), else None: a page whose dates prove both orders is a problem the
+    caller counts."""
+
+    moment: datetime
+    precision: str = "day"
+    order: str | None = None
+
+
+def read_date(
+    value: object, *, now: datetime, tz: tzinfo = UTC, day_first: bool = True
+) -> ReadDate | None:
+    """The date in ``value`` with its precision, or None when none can be read."""
+    moment = parse_date(value, now=now, tz=tz, day_first=day_first)
+    return None if moment is None else ReadDate(moment)
 
 
 def parse_date(
