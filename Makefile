@@ -36,6 +36,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/classify.py
 	$(BIN)/python bench/rank.py
 	$(BIN)/python bench/report.py
+	$(BIN)/python bench/dates.py
 
 bench-quick: $(STAMP)
 	$(BIN)/python bench/crawl.py --businesses 6 --pages 12 --small-pages 4 --runs 1
@@ -44,6 +45,7 @@ bench-quick: $(STAMP)
 	$(BIN)/python bench/classify.py --reviews 20000 --runs 1
 	$(BIN)/python bench/rank.py --reviews 100000 --runs 1
 	$(BIN)/python bench/report.py --reviews 20000 --businesses 10 --runs 1
+	$(BIN)/python bench/dates.py --runs 1
 
 # Every fault case, crawled for real, as a table: reviews expected vs stored, lost = 0.
 reliability: $(STAMP)
