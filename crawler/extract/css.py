@@ -4,7 +4,8 @@ rating, title, body, date, author, native id, owner reply and reply date, and th
 A selector is CSS (with parsel's ``::text`` and ``::attr(name)``), or XPath when it starts with
 ``/``, ``./`` or ``(``. Without ``::`` the element's whole text is read. The rating is read as
 ``rating_from`` says: ``text`` (the first number, or the count of ★), ``width`` (a star bar's
-``style="width: 80%"``), ``class`` (a class such as ``star-4`` or ``rating-45``) or ``attr:NAME``;
+``style="width: 80%"``), ``class`` (a class such as ``star-4`` or ``rating-45``) or ``attr:NAME``
+(the first number of the attribute: ``aria-label="4.0 of 5 bubbles"``);
 on a scale of ``rating_scale`` (default 5).
 
 The page is parsed by parsel (as Scrapy parses it); each selector is compiled to an lxml XPath once
@@ -116,8 +117,10 @@ def _rating(node: Any, options: Mapping[str, Any]) -> str | None:
                 value = whole + int(tenth) / 10 if tenth else whole
                 return f"{value / 10 if value > scale else value:g}"  # "rating-45" is 4.5
         return None
-    if how.startswith("attr:"):
-        return attributes.get(how.removeprefix("attr:"))
+    if how.startswith("attr:"):  # "4", or the first number of "4.0 of 5 bubbles"
+        shown = attributes.get(how.removeprefix("attr:"))
+        number = _NUMBER.search(shown or "")
+        return number.group() if number else shown
     text = _text(node, selector) or ""
     number = _NUMBER.search(text)
     if number:
