@@ -6,6 +6,10 @@ Each business keeps, per segment and dimension, its recency-weighted rung counts
 multiplies them by ``0.5 ** (7 / half_life)`` and adds the week's reviews, each weighted by its age
 at the end of the week. Memory does not grow with the number of reviews, only with businesses.
 
+Reviews with no readable date (``estimated``: dated when first seen) count in positions, but
+velocity, a slope over weeks, is measured without them: a first crawl would put every such review
+in its own week. Until a week holds one, the positions are the velocity's.
+
 Pure: rows and settings in, the week's rows for the weekly tables out. The composition root reads
 the weeks from the database and stores each week's rows in one transaction
 (:mod:`scheduler.analyze.refresh`).
@@ -118,6 +122,9 @@ class WeekWalker:
         self.segments = segments_of(list(kinds))
         size = len(self.businesses)
         self.tracks = {(s, d): _Track.empty(size) for s in self.segments for d in DIMENSION_KEYS}
+        #: Per segment, the overall counts without reviews of estimated date (for velocity).
+        self.dated = {s: _Track.empty(size) for s in self.segments}
+        self.estimated_seen = False
         self.rng = np.random.default_rng(settings.seed)
         self.decay = 0.5 ** (7 / settings.half_life_days)
         ages = 7 - (np.arange(7, dtype=float) + 0.5)  # a review's age at the end of its week
@@ -140,13 +147,15 @@ class WeekWalker:
             "weekly_flags": [],
         }
         counts = list(week.counts)
+        self.estimated_seen = self.estimated_seen or any(c.estimated for c in counts)
         multipliers = self._floods(label, monday, counts, tables["weekly_flags"])
         for segment in self.segments:
             self._add(segment, [c for c in counts if _in_segment(c, segment)], multipliers)
             standings = {d: self._standing(segment, d) for d in DIMENSION_KEYS}
+            dated = self._dated_standing(segment, standings["overall"])
             for dimension, standing in standings.items():
                 tables["weekly_positions"] += self._position_rows(
-                    label, segment, dimension, standing
+                    label, segment, dimension, standing, dated
                 )
             tables["weekly_gaps"] += self._gaps(label, segment, standings)
             tables["weekly_gaps"] += self._races(label, segment)
@@ -216,20 +225,31 @@ class WeekWalker:
     def _add(self, segment: str, counts: list[RungCount], multipliers: FloatArray) -> None:
         for dimension in DIMENSION_KEYS:
             self.tracks[segment, dimension].age(self.decay)
+        self.dated[segment].age(self.decay)
         for row in counts:
             if not 0 <= row.day < 7:
                 continue
             b = self.index[row.business_id]
-            track = self.tracks[segment, row.dimension]
             recency = self.day_weight[row.day] * multipliers[b, row.day]
-            track.counts[b, row.rung - 1] += row.weight * recency
-            track.weight[b] += row.weight * recency
-            track.weight_sq[b] += row.weight_sq * recency * recency
-            track.reviews[b] += row.reviews
+            tracks = [self.tracks[segment, row.dimension]]
+            if row.dimension == "overall" and not row.estimated:
+                tracks.append(self.dated[segment])
+            for track in tracks:
+                track.counts[b, row.rung - 1] += row.weight * recency
+                track.weight[b] += row.weight * recency
+                track.weight_sq[b] += row.weight_sq * recency * recency
+                track.reviews[b] += row.reviews
 
     def _standing(self, segment: str, dimension: str) -> _Standing:
+        return self._standing_of(self.tracks[segment, dimension])
+
+    def _dated_standing(self, segment: str, overall: _Standing) -> _Standing:
+        """The overall standing without reviews of estimated date, which velocity is measured
+        on: the overall standing itself while no review of estimated date was seen."""
+        return self._standing_of(self.dated[segment]) if self.estimated_seen else overall
+
+    def _standing_of(self, track: _Track) -> _Standing:
         settings = self.settings
-        track = self.tracks[segment, dimension]
         market = track.counts.sum(axis=0)
         prior = market / market.sum() if market.sum() > 0 else np.full(6, 1 / 6)
         found, draws = positions(
@@ -244,7 +264,11 @@ class WeekWalker:
         )
         return _Standing(found, draws)
 
-    def _position_rows(self, label: str, segment: str, dimension: str, standing: _Standing) -> Rows:
+    def _position_rows(
+        self, label: str, segment: str, dimension: str, standing: _Standing, dated: _Standing
+    ) -> Rows:
+        """The rows of one segment and dimension; velocity (overall only) from ``dated``, the
+        standing without reviews of estimated date."""
         track = self.tracks[segment, dimension]
         ranked = ranks({b: p.score for b, p in enumerate(standing.positions) if p.enough})
         rows = []
@@ -254,8 +278,8 @@ class WeekWalker:
             velocity = None
             if pos.enough:
                 self.previous[segment, dimension, business_id] = pos.score
-                if dimension == "overall":
-                    velocity = self._velocity(segment, b, pos, standing.draws[b])
+                if dimension == "overall" and dated.positions[b].enough:
+                    velocity = self._velocity(segment, b, dated.positions[b], dated.draws[b])
             rows.append(
                 {
                     "week": label,

@@ -131,6 +131,12 @@ def assess_run(
             False,
             f"dropped {dropped} of {parsed} reviews as invalid: {figures['dropped_reasons']}",
         )
+    kept = parsed - dropped
+    if kept and stats.get("ladder/dates/estimated", 0) >= kept:
+        return False, (
+            f"none of the {kept} reviews had a readable date (stored at the date first seen); "
+            "has the site changed how it shows dates? Check a page with `ladder extract`"
+        )
     unanswered = stats.get("ladder/pages_requested", 0) - stats.get("ladder/pages_answered", 0)
     if unanswered > 0:
         return False, (
@@ -151,7 +157,30 @@ def assess_run(
         )
     if stats.get("log_count/ERROR"):
         return False, f"{stats['log_count/ERROR']} error(s) in the log; see it"
-    return True, f"read {parsed} {items} on {pages} pages"
+    return True, f"read {parsed} {items} on {pages} pages{date_warnings(stats, kept)}"
+
+
+def date_warnings(stats: dict[str, Any], kept: int) -> str:
+    """What went wrong with a healthy crawl's dates, as ``"; …"`` clauses for its health text:
+    reviews with no readable date (kept, dated when first seen, out of velocity), pages whose
+    dates prove both day-first and month-first, dates that prove the order the source is not set
+    to read. Empty when the dates were fine."""
+    warnings = []
+    estimated = stats.get("ladder/dates/estimated", 0)
+    if estimated:
+        warnings.append(f"{estimated} of {kept} reviews had no readable date")
+    mixed = stats.get("ladder/dates/mixed_order_pages", 0)
+    if mixed:
+        warnings.append(
+            f"{mixed} page(s) mix day-first and month-first dates (ambiguous ones read as set)"
+        )
+    against = stats.get("ladder/dates/against_config", 0)
+    if against and not mixed:
+        warnings.append(
+            f"{against} date(s) can only be read in the other day/month order: "
+            "check the source's day_first option"
+        )
+    return "".join(f"; {warning}" for warning in warnings)
 
 
 class CrawlRunRecorder:

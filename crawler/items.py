@@ -68,6 +68,9 @@ class Review:
     author_hash: str | None = None
     verified: bool | None = None
     answers: str | None = None  # JSON: [[question, answer], …]
+    #: How exactly ``published_at`` is known when not as the site gave it: "month" or "year" (the
+    #: site showed no finer), "estimated" (no readable date: the crawl's moment, when first seen).
+    date_precision: str | None = None
 
 
 @dataclass

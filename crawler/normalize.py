@@ -2,6 +2,13 @@
 
 Pure functions shared by the pipelines and ``ladder extract``. A dropped review is never an error:
 its reason is counted in the crawl's stats and shown in ``crawl_runs.dropped_reasons``.
+
+A review whose date is missing or cannot be read is still a review: it is kept with the crawl's
+moment as its date, marked ``date_precision = "estimated"`` (the stored row keeps the moment it was
+first seen), and counted (:func:`read_page`) so the crawl's health says how many had no readable
+date. Its key leaves the date out, so the next crawl finds it again. A date only to the month or
+year is kept with that precision. A date in the future or before 1995 is still dropped: it was read,
+and it is wrong.
 """
 
 from __future__ import annotations
@@ -12,11 +19,11 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 
 from crawler.extract.cleaning import clean_text, encodable, guess_language
-from crawler.extract.dates import parse_date
+from crawler.extract.dates import parse_date, read_date
 from crawler.items import Aggregate, RawAggregate, RawReview, Review
 from db.exceptions import Dropped
 from db.rows import utc_iso
@@ -24,8 +31,6 @@ from db.rows import utc_iso
 #: Every reason a review can be dropped for, with what it means.
 DROP_REASONS = {
     "empty_review": "neither a rating nor any text",
-    "missing_date": "no publication date (a review must be placed in a week)",
-    "bad_date": "publication date not understood",
     "date_in_future": "publication date more than a day in the future",
     "date_too_old": "publication date before 1995",
     "bad_rating": "rating is not a number",
@@ -34,6 +39,11 @@ DROP_REASONS = {
     "duplicate_on_page": "the same review twice on one page",
     "rejected_by_database": "refused by the database's checks (a bug: please report it)",
 }
+#: ``date_precision`` of a review with no readable date: stored at the moment it was first seen.
+ESTIMATED = "estimated"
+#: The precisions of :func:`crawler.extract.dates.read_date` stored as they are (finer ones, a day
+#: or a time, are stored as NULL: the date as given).
+_COARSE = frozenset({"month", "year"})
 _EARLIEST = datetime(1995, 1, 1, tzinfo=UTC)
 _NUMBER = re.compile(r"^\s*([+-]?\d+(?:[.,]\d+)?)\s*(?:/\s*\d+(?:[.,]\d+)?)?\s*$")
 
@@ -121,7 +131,7 @@ def normalize_review(raw: RawReview, ctx: SourceContext) -> Review:
     body = clean_text(raw.body)
     if rating is None and title is None and body is None:
         raise Dropped("empty_review")
-    published = _published(raw.published, ctx)
+    published, precision = _published(raw.published, ctx)
     reply_body = clean_text(raw.reply_body)
     replied = parse_date(raw.replied, now=ctx.now, tz=ctx.tz, day_first=ctx.day_first)
     if replied is not None and not _EARLIEST <= replied <= ctx.now + timedelta(days=1):
@@ -130,7 +140,9 @@ def normalize_review(raw: RawReview, ctx: SourceContext) -> Review:
     native_id = _native_id(raw) or None
     published_at = utc_iso(published)
     return Review(
-        review_key=review_key(ctx, native_id, published, title, body),
+        review_key=review_key(
+            ctx, native_id, None if precision == ESTIMATED else published, title, body
+        ),
         native_id=native_id,
         rating=rating,
         rating_raw=rating_raw,
@@ -145,6 +157,7 @@ def normalize_review(raw: RawReview, ctx: SourceContext) -> Review:
         author_hash=author_hash(raw.author, ctx.salt),
         verified=_flag(raw.verified),
         answers=_answers(raw.answers),
+        date_precision=precision,
     )
 
 
@@ -167,14 +180,39 @@ def _answers(value: list[tuple[str, str]] | None) -> str | None:
     return json.dumps(pairs, ensure_ascii=False) if pairs else None
 
 
+@dataclass
+class ReadPage:
+    """A page normalised: its valid reviews, the count of each drop reason, and what its dates
+    showed (``dates``): ``estimated`` (kept reviews with no readable date), ``day_first`` and
+    ``month_first`` (dates that can only be read in that order, "13/05/2024", "05/13/2024"),
+    ``against_config`` (those proving the order the source is not set to read) and
+    ``mixed_order_pages`` (1 when the page proves both orders: its other numeric dates were read
+    in the configured order, a guess the crawl's health reports rather than hides)."""
+
+    reviews: list[Review] = field(default_factory=list)
+    dropped: Counter[str] = field(default_factory=Counter)
+    dates: Counter[str] = field(default_factory=Counter)
+
+
 def normalize_page(
     raws: Iterable[RawReview], ctx: SourceContext
 ) -> tuple[list[Review], Counter[str]]:
     """A page's valid reviews (the first of any repeated one) and the count of each drop reason."""
-    reviews: list[Review] = []
-    dropped: Counter[str] = Counter()
-    keys: set[str] = set()
+    page = read_page(raws, ctx)
+    return page.reviews, page.dropped
+
+
+def read_page(raws: Iterable[RawReview], ctx: SourceContext) -> ReadPage:
+    """A page's valid reviews (the first of any repeated one), the count of each drop reason and
+    what its dates showed (:class:`ReadPage`)."""
+    page = ReadPage()
+    reviews, dropped, keys = page.reviews, page.dropped, set[str]()
+    configured = "day_first" if ctx.day_first else "month_first"
     for raw in raws:
+        order = _order(raw.published, ctx)
+        if order is not None:
+            page.dates[order] += 1
+            page.dates["against_config"] += order != configured
         try:
             review = normalize_review(raw, ctx)
         except Dropped as drop:
@@ -185,7 +223,19 @@ def normalize_page(
             continue
         keys.add(review.review_key)
         reviews.append(review)
-    return reviews, dropped
+        page.dates["estimated"] += review.date_precision == ESTIMATED
+    if page.dates["day_first"] and page.dates["month_first"]:
+        page.dates["mixed_order_pages"] = 1
+    page.dates = +page.dates  # only what was seen
+    return page
+
+
+def _order(value: object, ctx: SourceContext) -> str | None:
+    """The order of day and month that the date ``value`` proves, if any."""
+    if value is None:
+        return None
+    read = read_date(value, now=ctx.now, tz=ctx.tz, day_first=ctx.day_first)
+    return None if read is None else read.order
 
 
 def page_keys(raws: Iterable[RawReview], ctx: SourceContext) -> list[str]:
@@ -209,17 +259,19 @@ def _native_id(raw: RawReview) -> str:
     return encodable(raw.native_id.strip()) if raw.native_id else ""
 
 
-def _published(value: object, ctx: SourceContext) -> datetime:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        raise Dropped("missing_date")
-    published = parse_date(value, now=ctx.now, tz=ctx.tz, day_first=ctx.day_first)
-    if published is None:
-        raise Dropped("bad_date")
-    if published > ctx.now + timedelta(days=1):
+def _published(value: object, ctx: SourceContext) -> tuple[datetime, str | None]:
+    """The publication date and its ``date_precision``: the crawl's moment, estimated, when there
+    is no readable date; :class:`Dropped` for a date in the future or before 1995."""
+    read = None
+    if value is not None and not (isinstance(value, str) and not value.strip()):
+        read = read_date(value, now=ctx.now, tz=ctx.tz, day_first=ctx.day_first)
+    if read is None:
+        return ctx.now, ESTIMATED
+    if read.moment > ctx.now + timedelta(days=1):
         raise Dropped("date_in_future")
-    if published < _EARLIEST:
+    if read.moment < _EARLIEST:
         raise Dropped("date_too_old")
-    return published
+    return read.moment, read.precision if read.precision in _COARSE else None
 
 
 def _digest(text: str, key: bytes = b"", size: int = 12) -> str:
@@ -229,12 +281,13 @@ def _digest(text: str, key: bytes = b"", size: int = 12) -> str:
 def review_key(
     ctx: SourceContext,
     native_id: str | None,
-    published: datetime,
+    published: datetime | None,
     title: str | None,
     body: str | None,
 ) -> str:
     """Stable identity: the platform's own id where there is one, else the day (as the site shows
-    it, in its zone) and the text.
+    it, in its zone) and the text; the text alone for a review with no readable date
+    (``published`` None: its estimated date moves with every crawl and must not make it new).
 
     The business, source kind and host are part of it, so two sites' review "17" never collide, and
     a source whose URL gains a query parameter keeps its reviews.
@@ -243,6 +296,8 @@ def review_key(
     if native_id:
         return _digest(f"{scope}id\x1f{native_id}")
     text = " ".join(f"{title or ''} {body or ''}".casefold().split())
+    if published is None:
+        return _digest(f"{scope}undated\x1f{text}")
     day = published.astimezone(ctx.tz).date().isoformat()
     return _digest(f"{scope}text\x1f{day}\x1f{text}")
 

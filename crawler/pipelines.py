@@ -14,7 +14,7 @@ from typing import Any, Self
 from scrapy.crawler import Crawler
 
 from crawler.items import RawAggregate, ReviewPage, SignalPage
-from crawler.normalize import SourceContext, normalize_aggregate, normalize_page
+from crawler.normalize import SourceContext, normalize_aggregate, read_page
 from crawler.source_spider import ReviewSpider, SourceSpider
 from crawler.spiders.signals import SignalsSpider
 from db.exceptions import DatabaseError
@@ -60,9 +60,21 @@ def normalize_item(
     item: ReviewPage, context: SourceContext, inc: Callable[[str, int], None]
 ) -> None:
     """Normalise and validate a page's raw reviews in place, counting what was read, the fields
-    present and every drop reason (a local crawl and a Scrapyd feed's ingest both use this)."""
-    item.reviews, item.dropped = normalize_page(item.raw, context)
+    present, every drop reason and what the dates showed (``ladder/dates/…``: reviews with no
+    readable date, pages mixing day-first and month-first dates; a local crawl and a Scrapyd feed's
+    ingest both use this)."""
+    page = read_page(item.raw, context)
+    item.reviews, item.dropped = page.reviews, page.dropped
     inc("ladder/reviews_parsed", len(item.raw))
+    for name, count in page.dates.items():
+        inc(f"ladder/dates/{name}", count)
+    if page.dates["mixed_order_pages"]:
+        logger.warning(
+            "%s: dates that can only be day-first (%d) and only month-first (%d) on one page",
+            item.url,
+            page.dates["day_first"],
+            page.dates["month_first"],
+        )
     for field in COVERED_FIELDS:
         present = sum(getattr(review, field) is not None for review in item.reviews)
         inc(f"ladder/field/{field}", present)

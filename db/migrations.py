@@ -584,3 +584,15 @@ def m011_review_identity(db: Database) -> None:
         "ladder_review_identity(source_id, title, body, author_hash, rating) "
         "WHERE coalesce(native_id, '') = ''"
     )
+
+
+@migrations()
+def m012_date_precision(db: Database) -> None:
+    """How exactly each review's ``published_at`` is known: NULL as the site gave it (a day or a
+    time), ``month`` or ``year`` when the site showed no finer, ``estimated`` when it showed no
+    readable date and the review is dated when first seen (kept out of velocity). Reviews stored
+    before had their dates as given: they stay NULL."""
+    db.execute(
+        "ALTER TABLE reviews ADD COLUMN date_precision TEXT "
+        "CHECK (date_precision IN ('month', 'year', 'estimated'))"
+    )

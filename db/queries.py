@@ -146,8 +146,9 @@ def source_kinds(db: Database) -> list[str]:
 
 def rung_counts(db: Database, start: str, end: str) -> list[RungCount]:
     """Rung counts of reviews published in ``[start, end)`` (UTC ISO), by business, dimension
-    ("overall" or a SERVQUAL dimension), day since ``start`` (0–6), rung, repeat reviewer and
-    source kind: one pass over one week, from which every segment is summed."""
+    ("overall" or a SERVQUAL dimension), day since ``start`` (0–6), rung, repeat reviewer, source
+    kind and whether the date is estimated: one pass over one week, from which every segment is
+    summed."""
     cursor = db.execute(
         """
         WITH week AS (
@@ -156,6 +157,7 @@ def rung_counts(db: Database, start: str, end: str) -> list[RungCount]:
                            WHERE a.business_id = r.business_id AND a.author_hash = r.author_hash)
                        AS repeat,
                    CAST(julianday(r.published_at) - julianday(:start) AS INTEGER) AS day,
+                   coalesce(r.date_precision = 'estimated', 0) AS estimated,
                    CASE WHEN c.fingerprint IS NULL THEN 1 ELSE count(*) OVER (
                        PARTITION BY r.business_id, c.fingerprint) END AS copies
             FROM reviews r
@@ -167,13 +169,13 @@ def rung_counts(db: Database, start: str, end: str) -> list[RungCount]:
             SELECT *, CASE WHEN copies >= 3 THEN 1.0 / copies ELSE 1.0 END AS w FROM week
         )
         SELECT business_id, 'overall', day, rung, repeat, kind, count(*), sum(w), sum(w * w),
-               sum(copies >= 3)
-        FROM weighted GROUP BY business_id, day, rung, repeat, kind
+               sum(copies >= 3), estimated
+        FROM weighted GROUP BY business_id, day, rung, repeat, kind, estimated
         UNION ALL
         SELECT w.business_id, d.dimension, w.day, d.rung, w.repeat, w.kind, count(*), sum(w.w),
-               sum(w.w * w.w), sum(w.copies >= 3)
+               sum(w.w * w.w), sum(w.copies >= 3), w.estimated
         FROM weighted w JOIN review_dimensions d ON d.review_id = w.id
-        GROUP BY w.business_id, d.dimension, w.day, d.rung, w.repeat, w.kind
+        GROUP BY w.business_id, d.dimension, w.day, d.rung, w.repeat, w.kind, w.estimated
         """,
         {"start": start, "end": end},
     )

@@ -80,8 +80,18 @@ class WriteCounts:
     moved: int = 0
 
 
+#: How exactly a row's ``published_at`` is known (NULL: as given; "month", "year", "estimated"): a
+#: row may carry it; written with the review and, like ``published_at``, kept from the first time.
+DATE_PRECISION = "date_precision"
 #: The columns an upsert writes: the row's, then the writer's.
-_WRITTEN = (*REVIEW_FIELDS, "identity", "content_hash", "first_seen_at", "last_seen_at")
+_WRITTEN = (
+    *REVIEW_FIELDS,
+    DATE_PRECISION,
+    "identity",
+    "content_hash",
+    "first_seen_at",
+    "last_seen_at",
+)
 #: Where the content hash is in an upsert's values.
 _DIGEST = _WRITTEN.index("content_hash")
 
@@ -229,10 +239,12 @@ class ReviewWriter:
         published_field = REVIEW_FIELDS.index("published_at")
         latest: dict[str, Mapping[str, Any]] = {}
         first_published: dict[str, Any] = {}
+        first_precision: dict[str, Any] = {}
         for row in rows:  # a review twice in one batch: its last version, its first date
             key = row["review_key"]
             latest[key] = row
             first_published.setdefault(key, row.get("published_at"))
+            first_precision.setdefault(key, row.get(DATE_PRECISION))
         unknown = {  # only rows to insert or update need an identity: a touch keeps its own
             key: review_identity(self.scope, row)
             for key, row in latest.items()
@@ -251,8 +263,9 @@ class ReviewWriter:
             previous[key] = before
             values = [row.get(field) for field in REVIEW_FIELDS]
             values[published_field] = first_published[key]
+            precision = first_precision[key]
             identity = unknown[key] if key in unknown else review_identity(self.scope, row)
-            upserts[key] = (*values, identity, digest, seen_at, seen_at)
+            upserts[key] = (*values, precision, identity, digest, seen_at, seen_at)
         renames = {key: (key, first_published[key], found.id) for key, found in moved.items()}
         rejected, renamed = self._execute(renames, upserts, touches)
         for key in rejected:

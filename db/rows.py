@@ -81,6 +81,9 @@ class RungCount(NamedTuple):
 
     ``weight`` counts each review once, except reviews sharing a text fingerprint with two or more
     others in the same business and week: such a cluster counts as one review in all.
+
+    ``estimated`` counts reviews with no readable date (``date_precision = 'estimated'``), dated
+    when first seen: they count in positions but not in velocity.
     """
 
     business_id: int
@@ -93,6 +96,7 @@ class RungCount(NamedTuple):
     weight: float
     weight_sq: float
     duplicates: int
+    estimated: bool = False
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ r1,Nguyễn An,5,"Nhân viên nhiệt tình, sẽ quay lại",12/11/2026,Cảm �
 r2,Bình,1,Giao sai món rồi còn cãi,13/11/2026,
 r3,Chi,4,,14/11/2026,
 r4,Dũng,9,Điểm lạ,14/11/2026,
-r5,Én,3,Ngày không rõ,hôm kia nữa,
+r5,Én,3,Ngày không rõ,không rõ,
 """
 
 
@@ -31,9 +31,10 @@ def test_csv_with_vietnamese_headers(tmp_path: Path, db: Database) -> None:
         "text": "Nội dung", "rating": "Số sao", "date": "Ngày", "author": "Khách hàng",
         "reply": "Phản hồi", "id": "Mã",
     }  # fmt: skip
-    assert (result.rows, result.new) == (5, 3)
-    assert dict(result.dropped) == {"rating_out_of_range": 1, "bad_date": 1}
+    assert (result.rows, result.new) == (5, 4)
+    assert dict(result.dropped) == {"rating_out_of_range": 1}
     rows = {row["native_id"]: row for row in db["reviews"].rows}
+    assert rows["r5"]["date_precision"] == "estimated"  # no readable date: kept, dated on import
     assert rows["r1"]["reply_body"] == "Cảm ơn anh!"
     assert rows["r1"]["published_at"] == "2026-11-12T00:00:00Z"
     assert rows["r3"]["body"] is None  # a rating alone is a review
@@ -41,11 +42,11 @@ def test_csv_with_vietnamese_headers(tmp_path: Path, db: Database) -> None:
     (source,) = db["sources"].rows
     assert (source["kind"], source["url"]) == ("import", "import:google")
     (run,) = db["crawl_runs"].rows
-    assert (run["reviews_parsed"], run["reviews_new"], run["dropped"], run["ok"]) == (5, 3, 2, 1)
+    assert (run["reviews_parsed"], run["reviews_new"], run["dropped"], run["ok"]) == (5, 4, 1, 1)
 
     again = import_reviews(db, path, business="Mộc", label="google", salt="s")
-    assert (again.new, again.unchanged) == (0, 3)
-    assert db["reviews"].count == 3
+    assert (again.new, again.unchanged) == (0, 4)  # the undated one too: its key has no date
+    assert db["reviews"].count == 4
 
 
 def test_json_lines_with_a_mapping(tmp_path: Path, db: Database) -> None:
@@ -120,9 +121,9 @@ def test_ladder_import_command(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "Read 5 rows" in result.output
-    assert "3 new" in result.output
+    assert "4 new" in result.output  # r5 has no readable date: kept, dated on import
     # the reasons in words, not a Python dict
-    assert "2 dropped (bad date 1, rating out of range 1)" in result.output
+    assert "1 dropped (rating out of range 1)" in result.output
     assert "{" not in result.output
     unknown = CliRunner().invoke(
         cli, ["--config", str(config), "import", str(path), "--business", "Nobody", "--source", "g"]

@@ -83,7 +83,7 @@ def test_extract_prints_json_lines_for_a_saved_page(tmp_path: Path) -> None:
     assert [item["type"] for item in items] == ["review", "review", "review", "aggregate", "next"]
     assert set(items[0]) == {
         "type", "native_id", "rating", "rating_raw", "rating_scale", "title", "body", "lang",
-        "published_at", "reply_body", "replied_at", "url", "verified", "answers",
+        "published_at", "reply_body", "replied_at", "url", "verified", "answers", "date_precision",
     }  # fmt: skip
     assert items[0]["reply_body"] == "Cảm ơn chị đã ủng hộ quán ạ!"
 

@@ -6,11 +6,11 @@ import contextlib
 import json
 import os
 from collections.abc import Mapping
-from datetime import UTC
+from datetime import UTC, tzinfo
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
@@ -92,13 +92,22 @@ def deploy(ctx: click.Context, version: str | None) -> None:
     help="The source kind whose extractor reads the page.",
 )
 @click.option("--option", "options", multiple=True, metavar="NAME=VALUE", help="A source option.")
+@click.option(
+    "--timezone",
+    "zone",
+    metavar="ZONE",
+    help="Read dates without a zone in ZONE (default: the config's [schedule] timezone, else UTC).",
+)
 @click.argument("page")
 @click.pass_context
-def extract(ctx: click.Context, kind: str, options: tuple[str, ...], page: str) -> None:
+def extract(
+    ctx: click.Context, kind: str, options: tuple[str, ...], zone: str | None, page: str
+) -> None:
     """Show what a source kind reads on one saved page or URL, as JSON lines.
 
     One object per item: "review" (normalised as it would be stored), "dropped" (with the reason),
-    "aggregate", "next" (the next page) and "problem". Nothing is stored.
+    "aggregate", "next" (the next page) and "problem". Nothing is stored. A date without a zone is
+    read in the config's time zone, as the crawl reads it (--timezone to override).
 
     \b
     Example:
@@ -114,10 +123,21 @@ def extract(ctx: click.Context, kind: str, options: tuple[str, ...], page: str) 
             f"{page!r} is neither an http(s) URL nor a file", param_hint="PAGE"
         )
     config = load_optional(ctx)
-    tz = ZoneInfo(config.schedule.timezone) if config else UTC
+    tz = _zone(zone) if zone else ZoneInfo(config.schedule.timezone) if config else UTC
     body, url = read_page(page, config)
     for item in preview_page(kind, body, url, parsed, now=clock.now(), tz=tz):
         click.echo(json.dumps(item, ensure_ascii=False))
+
+
+def _zone(name: str) -> tzinfo:
+    """The time zone named ``name``, or a usage error saying what to write."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise click.BadParameter(
+            f"{name!r} is not a time zone; use e.g. Asia/Ho_Chi_Minh or UTC",
+            param_hint="--timezone",
+        ) from None
 
 
 def _parse_options(kind: str, pairs: tuple[str, ...]) -> dict[str, Any]:
