@@ -163,8 +163,8 @@ def assess_run(
 def date_warnings(stats: dict[str, Any], kept: int) -> str:
     """What went wrong with a healthy crawl's dates, as ``"; …"`` clauses for its health text:
     reviews with no readable date (kept, dated when first seen, out of velocity), pages whose
-    dates prove both day-first and month-first, dates that prove the order the source is not set
-    to read. Empty when the dates were fine."""
+    dates prove both day-first and month-first, pages read in the order their dates prove rather
+    than the one the source is set to. Empty when the dates were fine."""
     warnings = []
     estimated = stats.get("ladder/dates/estimated", 0)
     if estimated:
@@ -174,10 +174,10 @@ def date_warnings(stats: dict[str, Any], kept: int) -> str:
         warnings.append(
             f"{mixed} page(s) mix day-first and month-first dates (ambiguous ones read as set)"
         )
-    against = stats.get("ladder/dates/against_config", 0)
-    if against and not mixed:
+    proven = stats.get("ladder/dates/pages_in_proven_order", 0)
+    if proven:
         warnings.append(
-            f"{against} date(s) can only be read in the other day/month order: "
+            f"{proven} page(s) read in the day/month order their dates prove, not as set: "
             "check the source's day_first option"
         )
     return "".join(f"; {warning}" for warning in warnings)

@@ -19,7 +19,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 
 from crawler.extract.cleaning import clean_text, encodable, guess_language
@@ -185,7 +185,9 @@ class ReadPage:
     """A page normalised: its valid reviews, the count of each drop reason, and what its dates
     showed (``dates``): ``estimated`` (kept reviews with no readable date), ``day_first`` and
     ``month_first`` (dates that can only be read in that order, "13/05/2024", "05/13/2024"),
-    ``against_config`` (those proving the order the source is not set to read) and
+    ``against_config`` (those proving the order the source is not set to read),
+    ``pages_in_proven_order`` (1 when the page proves only the other order: a site writes its dates
+    one way, so its ambiguous dates, "05/11/2026", were read that way too) and
     ``mixed_order_pages`` (1 when the page proves both orders: its other numeric dates were read
     in the configured order, a guess the crawl's health reports rather than hides)."""
 
@@ -208,11 +210,16 @@ def read_page(raws: Iterable[RawReview], ctx: SourceContext) -> ReadPage:
     page = ReadPage()
     reviews, dropped, keys = page.reviews, page.dropped, set[str]()
     configured = "day_first" if ctx.day_first else "month_first"
+    raws = list(raws)
     for raw in raws:
         order = _order(raw.published, ctx)
         if order is not None:
             page.dates[order] += 1
             page.dates["against_config"] += order != configured
+    if page.dates["against_config"] and not page.dates[configured]:
+        ctx = replace(ctx, day_first=not ctx.day_first)  # the page's own dates say which way
+        page.dates["pages_in_proven_order"] = 1
+    for raw in raws:
         try:
             review = normalize_review(raw, ctx)
         except Dropped as drop:

@@ -119,13 +119,18 @@ def test_a_page_whose_dates_prove_both_orders_is_counted(
     assert len(stored(tmp_path)) == 3
 
 
-def test_dates_proving_the_order_the_source_is_not_set_to_are_named(
+def test_a_page_proving_the_other_order_is_read_that_way_and_named(
     tmp_path: Path, server: FixtureServer
 ) -> None:
+    """An American page on a source left day-first: "05/14/2024" proves month-first, so the
+    page's "05/06/2024" is 6 May, not 5 June; the health says so."""
     server.add("/shop/reviews", review_page([undated(1, "05/14/2024"), undated(2, "05/06/2024")]))
     run = crawl(tmp_path, server).run
     assert run is not None
-    assert "1 date(s) can only be read in the other day/month order" in str(run.health)
+    assert run.ok, run.health
+    assert "1 page(s) read in the day/month order their dates prove" in str(run.health)
+    days = sorted(row["published_at"][:10] for row in stored(tmp_path).values())
+    assert days == ["2024-05-05", "2024-05-13"]  # the local midnights (+07) of 6 and 14 May
 
 
 # Velocity leaves estimated dates out; positions keep them
