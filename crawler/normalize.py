@@ -273,6 +273,8 @@ def _published(value: object, ctx: SourceContext) -> tuple[datetime, str | None]
     if value is not None and not (isinstance(value, str) and not value.strip()):
         read = read_date(value, now=ctx.now, tz=ctx.tz, day_first=ctx.day_first)
     if read is None:
+        if ctx.now < _EARLIEST:  # a clock set before 1995 dates nothing
+            raise Dropped("date_too_old")
         return ctx.now, ESTIMATED
     if read.moment > ctx.now + timedelta(days=1):
         raise Dropped("date_in_future")
