@@ -5,6 +5,7 @@ Import it as ``from db import open_db``.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from pathlib import Path
@@ -30,6 +31,7 @@ def open_db(path: str | Path, *, migrate: bool = True) -> Database:
     if path.is_dir():
         raise DatabaseError(f"{path}: is a folder; give the path of a database file")
     path.parent.mkdir(parents=True, exist_ok=True)
+    _create_private(path)
     try:
         conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS)
         database = Database(conn)
@@ -43,6 +45,18 @@ def open_db(path: str | Path, *, migrate: bool = True) -> Database:
     if migrate:
         apply_migrations(database, path)
     return database
+
+
+def _create_private(path: Path) -> None:
+    """Create a new database file readable by its owner only (0600): it holds the salt of the
+    reviewer hashes. SQLite gives its -wal and -shm files the same mode. An existing file keeps
+    the mode its owner gave it."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    except OSError as error:
+        raise DatabaseError(f"{path}: cannot create the database file ({error})") from error
 
 
 def _use_wal(conn: sqlite3.Connection) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import sqlite3
+import stat
 import threading
 from pathlib import Path
 from typing import Any
@@ -309,3 +311,20 @@ def test_the_first_publication_date_is_kept(db: Database, source: tuple[int, int
     assert edited.changed == 1
     assert by_key(db, "k")["published_at"] == "2026-11-20T17:00:00Z"
     assert by_key(db, "k")["reply_body"] == "Cảm ơn"
+
+
+def test_a_new_database_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    """It holds the salt of the reviewer hashes: 0600, and its WAL file too."""
+    path = tmp_path / "ladder.db"
+    with contextlib.closing(open_db(path)) as db:
+        sync_business(db, "Quán Bà Tư", is_self=True)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+        wal = path.with_name("ladder.db-wal")
+        assert wal.exists()
+        assert stat.S_IMODE(wal.stat().st_mode) == 0o600
+    shared = tmp_path / "shared.db"
+    shared.touch(mode=0o640)
+    shared.chmod(0o640)  # its owner's choice stands
+    with contextlib.closing(open_db(shared)):
+        pass
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o640
