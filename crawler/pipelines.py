@@ -1,12 +1,14 @@
 """Item pipelines over :class:`~crawler.items.ReviewPage`: normalise and validate, then store.
 
 Every dropped review is counted under ``ladder/dropped/<reason>``; the store writes in batches of
-:data:`BATCH_ROWS` rows, one transaction each, and flushes what is left when the spider closes.
+:data:`BATCH_ROWS` rows, or of what :data:`BATCH_SECONDS` brought on a slow site, one transaction
+each, and flushes what is left when the spider closes.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Self
@@ -28,6 +30,9 @@ COVERED_FIELDS = ("rating", "title", "body", "reply_body")
 #: Rows per write transaction: large enough to amortise the commit, small enough to lose little
 #: when a crawl is killed (the pages of an unwritten batch are fetched again by the next crawl).
 BATCH_ROWS = 500
+#: A batch is written after this long even when it is small: a crawl killed on a slow site loses
+#: at most these seconds of parsed reviews, not the last 499 of them.
+BATCH_SECONDS = 2.0
 
 
 class _PagePipeline:
@@ -107,15 +112,20 @@ class ReviewBatches:
         run_id: int | None,
         inc: Callable[[str, int], None],
         now: datetime | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.writer = writer
         self.run_id = run_id
         self.inc = inc
         self.now = now
+        self.clock = clock
+        self.started = clock()  # when the rows waiting now began to wait
         self.rows: list[dict[str, Any]] = []
         self.aggregate_seen = False
 
     def add(self, item: ReviewPage, aggregate: RawAggregate | None) -> None:
+        if not self.rows:
+            self.started = self.clock()
         for review in item.reviews:
             row = dict(vars(review))
             row["business_id"] = self.writer.business_id
@@ -123,7 +133,7 @@ class ReviewBatches:
             self.rows.append(row)
         if aggregate is not None and not self.aggregate_seen:
             self._record_aggregate(aggregate)
-        if len(self.rows) >= BATCH_ROWS:
+        if len(self.rows) >= BATCH_ROWS or self.clock() - self.started >= BATCH_SECONDS:
             self.flush()
 
     def _record_aggregate(self, raw: RawAggregate) -> None:

@@ -7,12 +7,16 @@ import multiprocessing
 import sqlite3
 import stat
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlite_utils import Database
 
+from crawler.items import RawReview, ReviewPage
+from crawler.normalize import SourceContext, read_page
+from crawler.pipelines import BATCH_SECONDS, ReviewBatches
 from db import open_db
 from db.exceptions import DatabaseError
 from db.queries import business_summaries, count_reviews, search_reviews
@@ -328,3 +332,36 @@ def test_a_new_database_is_readable_by_its_owner_only(tmp_path: Path) -> None:
     with contextlib.closing(open_db(shared)):
         pass
     assert stat.S_IMODE(shared.stat().st_mode) == 0o640
+
+
+def test_a_slow_crawl_stores_its_reviews_every_few_seconds(db: Database) -> None:
+    """A batch waits for BATCH_ROWS reviews or BATCH_SECONDS, whichever comes first: a crawl
+    killed on a slow site keeps what it parsed more than a few seconds ago."""
+    business_id = sync_business(db, "Quán Bà Tư", is_self=True)
+    source_id = sync_source(db, business_id, "schemaorg", "https://ba-tu.example/r")
+    context = SourceContext(
+        business="Quán Bà Tư", kind="schemaorg", host="ba-tu.example", salt="s",
+        now=datetime(2026, 11, 29, 17, tzinfo=UTC),
+    )  # fmt: skip
+    seconds = [0.0]  # the batches' clock, moved by hand
+
+    def page(number: int) -> ReviewPage:
+        raw = RawReview(native_id=f"r{number}", rating=4, body=f"Ngon lần {number}",
+                        published="2026-11-20")  # fmt: skip
+        item = ReviewPage(url=f"https://ba-tu.example/r?page={number}", raw=[raw])
+        item.reviews = read_page(item.raw, context).reviews
+        return item
+
+    batches = ReviewBatches(ReviewWriter(db, source_id), None, lambda *_: None,
+                            clock=lambda: seconds[0])  # fmt: skip
+    batches.add(page(1), None)
+    seconds[0] = 0.5
+    batches.add(page(2), None)
+    assert count_reviews(db) == 0  # still waiting for more
+    seconds[0] = BATCH_SECONDS + 0.1
+    batches.add(page(3), None)  # the first has waited long enough: all three written at once
+    assert count_reviews(db) == 3
+    assert batches.rows == []
+    seconds[0] += 0.5
+    batches.add(page(4), None)  # a new batch starts its own wait
+    assert count_reviews(db) == 3
