@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import math
 import os
 import re
 import tomllib
@@ -26,7 +25,7 @@ from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from analysis.settings import AnalysisSettings
-from crawler.sources import SOURCE_KINDS, source_options
+from crawler.sources import DELAY, PAGES, SOURCE_KINDS, Range, source_options
 from db.exceptions import ConfigError
 from scheduler.crontab import cron_trigger
 
@@ -156,7 +155,42 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] = os.
     return _Reader(path, environ).config(data)
 
 
-_MAY_BE_ZERO = frozenset({"delay", "backoff", "retries"})
+_SECONDS = Range(0, 3600, low_included=False)
+#: The values every number in the file may take, by table (a source's options carry their own:
+#: :attr:`crawler.sources.Option.range`). A value outside, NaN or an infinity is a ConfigError
+#: naming the key, the value and the range.
+RANGES: dict[str, dict[str, Range]] = {
+    "[crawl]": {
+        "delay": DELAY,
+        "max_delay": Range(0, 86_400, low_included=False),
+        "concurrency_per_site": Range(1, 64),
+        "retries": Range(0, 100),
+        "backoff": Range(0, 3600),
+        "timeout": _SECONDS,
+        "max_page_bytes": Range(1, 1024**3),
+        "max_pages": PAGES,
+        "source_timeout": Range(0, 7 * 86_400, low_included=False),
+        "parallel": Range(1, 64),
+        "scrapyd_poll": _SECONDS,
+        "scrapyd_http_timeout": _SECONDS,
+    },
+    "[schedule]": {
+        "jitter": Range(0, 86_400),
+        "stale_after_hours": Range(0, 8760, low_included=False),
+    },
+    "[analysis]": {
+        "half_life_days": Range(0, 3650, low_included=False),
+        "prior_strength": Range(0, 10_000, low_included=False),
+        "min_effective_reviews": Range(0, 100_000, low_included=False),
+        "velocity_weeks": Range(1, 520),
+        "gap_threshold": Range(0, 5, low_included=False),  # rungs 1 to 6
+        "gap_probability": Range(0, 1, low_included=False, high_included=False),
+        "race_probability": Range(0, 1, low_included=False, high_included=False),
+        "flood_k": Range(0, 1000, low_included=False),
+        "reply_window_weeks": Range(1, 520),
+    },
+    "[report.smtp]": {"port": Range(1, 65535)},
+}
 #: [crawl] keys read on their own (not numbers or flags).
 _ENGINE_KEYS = frozenset({"engine", "scrapyd_nodes", "scrapyd_project"})
 _PROJECT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -190,6 +224,22 @@ class _Reader:
                 )
                 raise self.fail(f"{where}.{key}", f"unknown key{hint}")
         return data
+
+    def number(
+        self,
+        data: dict[str, Any],
+        key: str,
+        where: str,
+        kind: type[T],
+        default: T | None,
+        bounds: Range,
+    ) -> T:
+        """A number within ``bounds`` (NaN and infinities never are)."""
+        value = self.value(data, key, where, kind, default)
+        if value not in bounds:
+            whole = "a whole number " if kind is int else ""
+            raise self.fail(f"{where}.{key}", f"{value!r} must be {whole}{bounds}")
+        return value
 
     def value(
         self, data: dict[str, Any], key: str, where: str, kind: type[T], default: T | None = None
@@ -280,7 +330,9 @@ class _Reader:
             )
         values: dict[str, Any] = {}
         for name, option in options.items():
-            if name in data:
+            if name in data and option.range is not None:
+                values[name] = self.number(data, name, where, option.type, None, option.range)
+            elif name in data:
                 values[name] = self.value(data, name, where, option.type)
             elif option.required:
                 raise self.fail(f"{where}.{name}", f"required for a {kind!r} source: {option.help}")
@@ -325,12 +377,12 @@ class _Reader:
             if name in _ENGINE_KEYS:
                 continue
             default = getattr(defaults, name)
-            value = self.value(data, name, where, type(default), default)
-            number = isinstance(value, int | float) and not isinstance(value, bool)
-            if number and (value < 0 or (value == 0 and name not in _MAY_BE_ZERO)):
-                bound = "0 or more" if name in _MAY_BE_ZERO else "more than 0"
-                raise self.fail(f"{where}.{name}", f"{value!r} must be {bound}")
-            values[name] = value
+            if name in RANGES[where]:
+                values[name] = self.number(
+                    data, name, where, type(default), default, RANGES[where][name]
+                )
+            else:
+                values[name] = self.value(data, name, where, type(default), default)
         return CrawlConfig(**values)
 
     def engine(self, data: dict[str, Any], where: str) -> dict[str, Any]:
@@ -384,17 +436,13 @@ class _Reader:
         values: dict[str, Any] = {}
         for name in keys:
             default = getattr(defaults, name)
-            value = self.value(data, name, where, type(default), default)
             if name == "model":
+                value = self.value(data, name, where, str, default)
                 values[name] = self.model_path(value, f"{where}.{name}")
                 continue
-            if not math.isfinite(value):
-                raise self.fail(f"{where}.{name}", f"{value!r} must be a finite number")
-            if value <= 0:
-                raise self.fail(f"{where}.{name}", f"{value!r} must be more than 0")
-            if name.endswith("probability") and value >= 1:
-                raise self.fail(f"{where}.{name}", f"{value!r} must be less than 1")
-            values[name] = value
+            values[name] = self.number(
+                data, name, where, type(default), default, RANGES[where][name]
+            )
         return AnalysisSettings(**values)
 
     def model_path(self, value: str, where: str) -> str:
@@ -429,11 +477,8 @@ class _Reader:
                 values[key] = ""  # no weekly full pass
                 continue
             values[key] = self.cron(expression, f"{where}.{key}", timezone)
-        for key in ("jitter", "stale_after_hours"):
-            value = self.value(data, key, where, float, getattr(defaults, key))
-            if value < 0 or (key == "stale_after_hours" and value == 0):
-                raise self.fail(f"{where}.{key}", f"{value!r} must be more than 0")
-            values[key] = value
+        for key, bounds in RANGES[where].items():
+            values[key] = self.number(data, key, where, float, getattr(defaults, key), bounds)
         return ScheduleConfig(**values)
 
     def cron(self, expression: str, where: str, timezone: str) -> str:
@@ -488,9 +533,7 @@ class _Reader:
         security = self.value(data, "security", where, str, defaults.security)
         if security not in SECURITY:
             raise self.fail(f"{where}.security", f"{security!r}: use one of {', '.join(SECURITY)}")
-        port = self.value(data, "port", where, int, defaults.port)
-        if not 0 < port < 65536:
-            raise self.fail(f"{where}.port", f"{port} is not a TCP port (1–65535)")
+        port = self.number(data, "port", where, int, defaults.port, RANGES[where]["port"])
         user = data.get("user")
         if user is not None and not isinstance(user, str):
             raise self.fail(f"{where}.user", f"{user!r} is not a string")

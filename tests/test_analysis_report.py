@@ -18,6 +18,7 @@ from analysis.report.i18n import LOCALE, Formats, read_po, translations
 from analysis.report.model import Report, SourceStatus, build_report
 from analysis.report.quotes import Quoted, most_said, quote_of
 from analysis.report.render import render_report, subject
+from analysis.report.text_safety import printable
 from analysis.settings import AnalysisSettings
 from analysis.signals import LABELS, VENDORS
 from analysis.vocabulary import DIMENSION_NAMES
@@ -421,3 +422,47 @@ def test_numbers_and_dates_as_each_language_writes_them() -> None:
     assert (vi.span(first, last), en.span(first, last)) == ("16–22/11/2026", "16–22 Nov 2026")
     december = first + timedelta(days=14)
     assert en.span(december, december + timedelta(days=6)) == "30 Nov 2026 – 6 Dec 2026"
+
+
+#: Review text that would clear a terminal, ring its bell, retitle its window and cut a string at
+#: the NUL, as a page could hold it.
+HOSTILE = "Nhân viên\x1b[2J thờ ơ\x07\x00 quá\x1b]0;pwned\x07 chán\x9b31m đỏ\x7f"
+HOSTILE_SHOWN = "Nhân viên thờ ơ quá chán đỏ"
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+@pytest.mark.parametrize("language", ["en", "vi"])
+def test_control_characters_in_review_text_never_reach_any_output(
+    report: Report, language: str
+) -> None:
+    """report.txt and the email's text part are read in terminals: review text, names and the
+    next step lose their escape sequences and control characters, and keep their words."""
+    first = dataclasses.replace(
+        report.priorities[0],
+        versus="Quán\x1b[31m Đỏ\x00",
+        complaint=HOSTILE,
+        ours_say=(HOSTILE, *report.priorities[0].ours_say[1:]),
+    )
+    hostile = dataclasses.replace(report, priorities=(first,))
+    rendered = render_report(hostile, language, charts=False)
+    for name, output in [
+        ("text", rendered.text),
+        ("html", rendered.html),
+        ("html_file", rendered.html_file),
+        ("subject", rendered.subject),
+    ]:
+        assert not _CONTROLS.search(output), f"{name}: {_CONTROLS.findall(output)!r}"
+        for leftover in ("[2J", "pwned", "31m"):
+            assert leftover not in output, name
+    assert f"“{HOSTILE_SHOWN}”" in rendered.text
+    assert "Quán Đỏ" in rendered.text
+    assert "Quán Đỏ" in rendered.subject
+    assert HOSTILE_SHOWN in lxml.html.fromstring(rendered.html).text_content()
+    assert "\n" in rendered.text  # line breaks stay
+
+
+def test_printable_keeps_text_tabs_and_line_breaks() -> None:
+    """Only what a terminal would act on goes; CR and CRLF become LF."""
+    assert printable("a\x1b[2Jb\x07\x00c\r\nd\re") == "abc\nd\ne"
+    assert printable("cột\tmột\nhai 😀 ư") == "cột\tmột\nhai 😀 ư"
+    assert printable("x\x1b]0;title\x1b\\y\x1bcz\x1b") == "xyz"

@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 from analysis.settings import AnalysisSettings
+from crawler.sources import SOURCE_KINDS, Range, source_options
 from db.exceptions import ConfigError
 from scheduler.config import (
+    RANGES,
     Config,
     CrawlConfig,
     ScheduleConfig,
@@ -90,12 +92,12 @@ def test_a_valid_file_is_resolved_with_defaults(tmp_path: Path) -> None:
         (
             ('contact = "ops@moc.example"', 'contact = "a@b.co"\ndelay = -1'),
             "[crawl].delay",
-            "0 or more",
+            "-1.0 must be from 0 to 3600",
         ),
         (
             ('contact = "ops@moc.example"', 'contact = "a@b.co"\nparallel = 0'),
             "[crawl].parallel",
-            "more than 0",
+            "0 must be a whole number from 1 to 64",
         ),
         (
             ('contact = "ops@moc.example"', 'contact = "a@b.co"\nretries = "3"'),
@@ -127,11 +129,19 @@ def test_errors_name_the_file_the_key_and_the_fix(
         ('[report]\nlanguage = "fr"', "[report].language", '"vi" or "en"'),
         ('[report]\nrecipients = ["boss"]', "[report].recipients[0]", "not an email address"),
         ('[report.smtp]\nsecurity = "tls"', "[report.smtp].security", "starttls, ssl, none"),
-        ("[report.smtp]\nport = 70000", "[report.smtp].port", "1–65535"),
+        (
+            "[report.smtp]\nport = 70000",
+            "[report.smtp].port",
+            "70000 must be a whole number from 1 to 65535",
+        ),
         ('[report.smtp]\npassword = "hunter2"', "[report.smtp].password", "LADDER_SMTP_PASSWORD"),
         ("[analysis]\ngap_probability = 1.5", "[analysis].gap_probability", "less than 1"),
         ("[analysis]\nhalf_life = 30.0", "[analysis].half_life", "did you mean 'half_life_days'"),
-        ("[analysis]\nvelocity_weeks = 0", "[analysis].velocity_weeks", "more than 0"),
+        (
+            "[analysis]\nvelocity_weeks = 0",
+            "[analysis].velocity_weeks",
+            "0 must be a whole number from 1 to 520",
+        ),
     ],
 )
 def test_errors_in_later_tables(tmp_path: Path, extra: str, where: str, fix: str) -> None:
@@ -209,3 +219,132 @@ def test_the_configuration_page_documents_every_key(settings: type) -> None:
         if settings is SmtpConfig:
             name = f"smtp.{field.name}"
         assert f"| `{name}` |" in text, f"docs/configuration.md lacks {name}"
+
+
+def _numbers(settings: type) -> list[str]:
+    """The fields of ``settings`` that hold a number (bools are not numbers here)."""
+    return [
+        field.name
+        for field in dataclasses.fields(settings)
+        if field.type in ("int", "float") and field.name not in ("draws", "seed")
+    ]
+
+
+#: Every number of the file, as (the table it is in, the key, its range), source options included.
+NUMBERS = [
+    (table, key, bounds) for table, ranges in RANGES.items() for key, bounds in ranges.items()
+] + sorted(
+    {
+        ("source", name, option.range)
+        for kind in SOURCE_KINDS
+        for name, option in source_options(kind).items()
+        if option.range is not None
+    },
+    key=lambda number: number[1],
+)
+
+
+@pytest.mark.parametrize(
+    ("table", "settings"),
+    [
+        ("[crawl]", CrawlConfig),
+        ("[schedule]", ScheduleConfig),
+        ("[analysis]", AnalysisSettings),
+        ("[report.smtp]", SmtpConfig),
+    ],
+)
+def test_every_number_has_a_range(table: str, settings: type) -> None:
+    assert sorted(RANGES[table]) == sorted(_numbers(settings))
+    for kind in SOURCE_KINDS:
+        for name, option in source_options(kind).items():
+            if option.type in (int, float):
+                assert option.range is not None, f"{kind} option {name} has no range"
+
+
+def _with_number(table: str, key: str, value: str) -> str:
+    """VALID with ``key = value`` in ``table`` (for "source": on a css source of ours)."""
+    if table == "source":
+        source = 'kind = "schemaorg"\nurl = "https://moc.example/reviews"'
+        css = f'kind = "css"\nurl = "https://moc.example/reviews"\nreview = ".r"\n{key} = {value}'
+        return VALID.replace(source, css, 1)
+    if table == "[crawl]":
+        return VALID + f"{key} = {value}\n"
+    return VALID + f"\n{table}\n{key} = {value}\n"
+
+
+#: The whole-number keys (the rest are numbers that may have a fraction).
+WHOLE = {
+    field.name
+    for settings in (CrawlConfig, ScheduleConfig, AnalysisSettings, SmtpConfig)
+    for field in dataclasses.fields(settings)
+    if field.type == "int"
+} | {
+    name
+    for kind in SOURCE_KINDS
+    for name, option in source_options(kind).items()
+    if option.type is int
+}
+
+
+def _inside(bounds: Range, whole: bool) -> list[str]:
+    """The lowest and the highest value ``bounds`` allows, as TOML."""
+    if whole:
+        return [str(int(bounds.low)), str(int(bounds.high))]
+    low = bounds.low if bounds.low_included else bounds.low + 0.001
+    high = bounds.high if bounds.high_included else bounds.high - 0.001
+    return [repr(float(low)), repr(float(high))]
+
+
+def _too_large(bounds: Range) -> str:
+    return str(int(bounds.high) + 1) if bounds.high_included else str(int(bounds.high))
+
+
+@pytest.mark.parametrize(("table", "key", "bounds"), NUMBERS, ids=str)
+def test_every_number_outside_its_range_names_the_file_key_value_and_range(
+    tmp_path: Path, table: str, key: str, bounds: Range
+) -> None:
+    """NaN, infinities, negatives and values too large are refused when the config loads, never
+    stored or met later in a crawl or an analysis; both ends of the range are accepted."""
+    where = "[business].sources[0]" if table == "source" else table
+    whole = key in WHOLE
+    for value in ("nan", "inf", "-inf", "-1", "-1.5", _too_large(bounds)):
+        message = error(tmp_path, _with_number(table, key, value))
+        assert message.startswith(f"{tmp_path / 'ladder.toml'}: {where}.{key}: {value}"), message
+        if whole and not value.lstrip("-").isdigit():
+            assert "is not a whole number" in message
+        else:
+            assert f" must be {'a whole number ' if whole else ''}{bounds}" in (message)
+    for value in _inside(bounds, whole):
+        config = load(tmp_path, _with_number(table, key, value))
+        section = {
+            "[crawl]": config.crawl,
+            "[schedule]": config.schedule,
+            "[analysis]": config.analysis,
+            "[report.smtp]": config.report.smtp,
+        }
+        stored = (
+            config.business.sources[0].options[key]
+            if table == "source"
+            else getattr(section[table], key)
+        )
+        assert stored == (int(value) if whole else float(value))
+
+
+def test_nan_half_life_and_negative_page_limits_are_refused(tmp_path: Path) -> None:
+    """The cases that crashed an analysis or silently cut a crawl short."""
+    assert "[analysis].half_life_days: nan must be more than 0, up to 3650" in (
+        error(tmp_path, VALID + "\n[analysis]\nhalf_life_days = nan\n")
+    )
+    assert "[crawl].max_pages: -5 must be a whole number from 1 to 1000000" in error(
+        tmp_path, VALID + "max_pages = -5\n"
+    )
+    assert "[crawl].timeout: inf must be more than 0, up to 3600" in error(
+        tmp_path, VALID + "timeout = inf\n"
+    )
+
+
+@pytest.mark.parametrize(("table", "key", "bounds"), NUMBERS, ids=str)
+def test_the_configuration_page_states_every_range(table: str, key: str, bounds: Range) -> None:
+    text = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    where = "a source" if table == "source" else f"`{table}`"
+    assert f"| {where} | `{key}` | {bounds} |" in text

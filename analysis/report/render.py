@@ -3,7 +3,9 @@ inline styles, no scripts, no external assets), a plain-text alternative with th
 PNG charts referenced by Content-ID.
 
 Templates are package data (``analysis/report/templates``) rendered by Jinja2: the HTML one
-autoescaped, so review quotes and business names are always text, never markup.
+autoescaped, so review quotes and business names are always text, never markup. Every output then
+loses its control characters and terminal escape sequences (:func:`printable`): review text is
+written by anyone, and report.txt and the text part are read in terminals.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from analysis.report.charts import Series, rung_chart, score_chart
 from analysis.report.i18n import Formats, translations
 from analysis.report.model import Report
+from analysis.report.text_safety import printable
 from analysis.signals import LABELS, VENDORS
 from analysis.standings import Priority
 from analysis.vocabulary import DIMENSION_NAMES, RUNG_NAMES
@@ -95,10 +98,10 @@ def render_report(report: Report, language: str, *, charts: bool = True) -> Rend
         else:
             rendered["text"] = template.render(**context)
     return RenderedReport(
-        subject=subject(report, language),
-        html=rendered["html"],
-        html_file=rendered["html_file"],
-        text=rendered["text"],
+        subject=" ".join(printable(subject(report, language)).split()),
+        html=printable(rendered["html"]),
+        html_file=printable(rendered["html_file"]),
+        text=printable(rendered["text"]),
         charts=made,
     )
 
