@@ -44,7 +44,9 @@ def report(
 ) -> None:
     """Write the weekly comparison report (report.html, report.txt, report.eml and the charts)
     and, with --send, email it. A report that cannot be delivered waits in the outbox (exit 4):
-    `ladder outbox --flush` sends it later. A week's report is sent once unless --resend.
+    `ladder outbox --flush` sends it later. One the server received but never confirmed may have
+    been delivered: it waits as uncertain (exit 4), and only `ladder outbox --resend ID` sends it
+    again. A week's report is sent once unless --resend.
 
     \b
     Example:
@@ -70,6 +72,14 @@ def report(
         click.echo(f"Not sent: {outcome.skipped}")
     elif outcome.delivered:
         click.echo(f"Sent to {', '.join(to)}.")
+    elif outcome.uncertain:
+        click.echo(
+            f"Maybe delivered: {outcome.error}.\nIt waits in {outcome.kept} as uncertain; it will "
+            "not be sent again by itself (nor by `ladder outbox --flush` or the weekly job). Ask "
+            f"a recipient whether it arrived; if it did not: {outcome.resend_command}",
+            err=True,
+        )
+        ctx.exit(Exit.UNDELIVERED)
     else:
         click.echo(
             f"Not delivered: {outcome.error}\nThe message waits in {outcome.kept}; "
@@ -81,20 +91,49 @@ def report(
 
 @cli.command("outbox")
 @click.option("--flush", is_flag=True, help="Try to send every waiting message now.")
+@click.option(
+    "--resend",
+    "resend_id",
+    metavar="MESSAGE_ID",
+    help="Send this one message again on purpose, even if it is uncertain (maybe delivered).",
+)
 @click.pass_context
-def outbox_command(ctx: click.Context, flush: bool) -> None:
+def outbox_command(ctx: click.Context, flush: bool, resend_id: str | None) -> None:
     """List the reports waiting to be delivered; with --flush, send them (each at most once).
-    Exits 4 when a message still cannot be delivered.
+    A message the server received but never confirmed is 'uncertain' (it may have been
+    delivered): it is never sent again by itself; after checking with a recipient, --resend
+    MESSAGE_ID sends it once. Exits 4 when a message still cannot be delivered or is uncertain.
 
     \b
     Example:
       ladder outbox && ladder outbox --flush
+      ladder outbox --resend 176438160000.12345.ladder@example.com
     """
     from db import open_db
-    from scheduler.deliver.dispatch import flush_outbox, outbox
+    from db.exceptions import MailError
+    from scheduler.deliver.dispatch import flush_outbox, outbox, resend_from_outbox
+    from scheduler.deliver.mailer import DeliveryUncertain
 
     config = load(ctx)
     box = outbox(config)
+    if flush and resend_id:
+        raise click.UsageError("use --flush or --resend, not both")
+    if resend_id:
+        with contextlib.closing(open_db(config.database)) as db:
+            try:
+                item = resend_from_outbox(db, config, resend_id)
+            except LookupError as missing:
+                raise click.UsageError(str(missing)) from missing
+            except DeliveryUncertain as doubt:
+                click.echo(
+                    f"Maybe delivered: {doubt}.\nIt stays in the outbox as uncertain.", err=True
+                )
+                ctx.exit(Exit.UNDELIVERED)
+            except MailError as problem:
+                click.echo(f"NOT sent: {problem}\nIt stays in the outbox.", err=True)
+                ctx.exit(Exit.UNDELIVERED)
+        click.echo(f"sent again: {item.subject} → {', '.join(item.recipients)}")
+        return
     if flush:
         with contextlib.closing(open_db(config.database)) as db:
             result = flush_outbox(db, config)
@@ -104,9 +143,15 @@ def outbox_command(ctx: click.Context, flush: bool) -> None:
             click.echo(f"already sent, not sent again: {item.subject}")
         for item, error in result.failed:
             click.echo(f"NOT sent: {item.subject}: {error}", err=True)
-        if not (result.sent or result.skipped or result.failed):
+        for item in result.uncertain:
+            click.echo(
+                f"NOT sent again, uncertain (it may have been delivered): {item.subject}; if it "
+                f"did not arrive: {item.resend_command}",
+                err=True,
+            )
+        if not (result.sent or result.skipped or result.failed or result.uncertain):
             click.echo("The outbox is empty.")
-        if result.failed:
+        if result.failed or result.uncertain:
             ctx.exit(Exit.UNDELIVERED)
         return
     pending = box.pending()
@@ -115,7 +160,20 @@ def outbox_command(ctx: click.Context, flush: bool) -> None:
         return
     for item in pending:
         queued = item.queued_at.strftime("%Y-%m-%d %H:%M UTC")
+        state = "UNCERTAIN" if item.uncertain else f"tried {item.attempts}×"
         click.echo(
-            f"{queued}  tried {item.attempts}×  {item.subject}  → {', '.join(item.recipients)}\n"
-            f"  {item.last_error}"
+            f"{queued}  {state}  {item.subject}  → {', '.join(item.recipients)}\n"
+            f"  {_cut_short(item.state) or item.last_error}"
         )
+        if item.uncertain:
+            click.echo(
+                "  it may have been delivered, so it is not sent again by itself; ask a "
+                f"recipient, and if it did not arrive: {item.resend_command}"
+            )
+
+
+def _cut_short(state: str) -> str:
+    """What an item with no error to show says: a try cut short (a kill, a crash)."""
+    if state == "sending":
+        return "a send was cut short (the process stopped) after the message went to the server"
+    return ""

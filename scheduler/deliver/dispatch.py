@@ -3,7 +3,11 @@ written to a folder (``report.html``, ``report.txt``, ``report.eml``, the charts
 
 A report that cannot be delivered waits in the outbox (``outbox/`` beside the database) until
 ``ladder outbox --flush`` or the next weekly job sends it; the ``reports`` table remembers what was
-sent, so a week's report is not sent twice unless asked (``--resend``).
+sent, so a week's report is not sent twice unless asked (``--resend``). Before the message goes to
+the server its report is marked ``queued`` (committed) and its file written ahead in the outbox, so
+a send cut short by a kill is never taken for one that did not happen; a report the server never
+confirmed stays ``queued`` with the reason, its outbox file ``uncertain``, and only
+``ladder outbox --resend ID`` sends it again.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 from sqlite_utils import Database
 
@@ -28,7 +33,15 @@ from scheduler.analyze.readers import (
 )
 from scheduler.config import Config
 from scheduler.deliver.mailer import InlineImage, build_message
-from scheduler.deliver.outbox import DeliveryOutcome, FlushResult, Outbox, deliver, write_atomic
+from scheduler.deliver.outbox import (
+    DeliveryOutcome,
+    FlushResult,
+    Outbox,
+    OutboxItem,
+    deliver,
+    resend_command,
+    write_atomic,
+)
 
 FILES = ("report.html", "report.txt", "report.eml")
 
@@ -54,6 +67,9 @@ class SendOutcome:
     error: str | None = None
     kept: Path | None = None
     skipped: str | None = None  # why nothing was sent (already sent)
+    #: Sent, but the server never confirmed it: it may have been delivered; not sent again.
+    uncertain: bool = False
+    resend_command: str = ""
 
 
 def outbox(config: Config) -> Outbox:
@@ -133,10 +149,11 @@ def send_report(
     *,
     resend: bool = False,
     now: datetime | None = None,
-    **send_options: object,
+    **send_options: Any,
 ) -> SendOutcome:
     """Send a written report, unless this week's report already went out (or waits in the
-    outbox) and ``resend`` is not set. A failed delivery leaves the message in the outbox."""
+    outbox) and ``resend`` is not set. A failed delivery leaves the message in the outbox; one the
+    server never confirmed leaves it there uncertain, not to be sent again by itself."""
     week = written.report.week
     recipients = written.recipients
     if not recipients:
@@ -144,36 +161,72 @@ def send_report(
             "no recipients: set [report].recipients in the config or pass --to ADDRESS"
         )
     if not resend:
+        in_doubt = {item.message_id for item in outbox(config).uncertain()}
         for earlier in delivered_reports(db, week):
             when = earlier.sent_at or earlier.written_at
             where = ", ".join(earlier.recipients)
             state = "sent" if earlier.status == "sent" else "queued in the outbox"
+            if earlier.message_id in in_doubt:
+                state = (
+                    "sent, but the server never confirmed it (it may have been delivered; "
+                    f"`ladder outbox` lists it, `{resend_command(earlier.message_id)}` sends it "
+                    "again)"
+                )
             return SendOutcome(
                 False,
                 skipped=f"the report of {week} was already {state} ({when[:16]}, to {where}); "
                 "use --resend to send it again",
             )
+
+    def mark(status: str, error: str | None) -> None:
+        record_report(
+            db,
+            week=week,
+            language=config.report.language,
+            subject=written.rendered.subject,
+            message_id=written.message_id,
+            recipients=recipients,
+            status=status,
+            error=error,
+            now=now,
+        )
+
+    def on_sending() -> None:
+        # Committed before the message goes out: if this process dies before the server's
+        # reply, the report is not 'written' (unsent) but waits, uncertain, in the outbox.
+        mark("queued", "being sent; if this stays, the send was cut short and may have arrived")
+
     outcome: DeliveryOutcome = deliver(
-        written.message, config.report.smtp, outbox(config), **send_options
+        written.message,
+        config.report.smtp,
+        outbox(config),
+        on_sending=on_sending,
+        **send_options,
     )
-    record_report(
-        db,
-        week=week,
-        language=config.report.language,
-        subject=written.rendered.subject,
-        message_id=written.message_id,
-        recipients=recipients,
-        status="sent" if outcome.delivered else "queued",
-        error=outcome.error,
-        now=now,
+    mark("sent" if outcome.delivered else "queued", outcome.error)
+    return SendOutcome(
+        outcome.delivered,
+        outcome.error,
+        outcome.kept,
+        uncertain=outcome.uncertain,
+        resend_command=outcome.resend_command,
     )
-    return SendOutcome(outcome.delivered, outcome.error, outcome.kept)
 
 
-def flush_outbox(db: Database, config: Config, **send_options: object) -> FlushResult:
+def flush_outbox(db: Database, config: Config, **send_options: Any) -> FlushResult:
     """Resend what waits in the outbox, each message at most once; sent reports are marked
-    sent in the ``reports`` table."""
+    sent in the ``reports`` table. Uncertain messages (maybe delivered) are listed, not sent."""
     result = outbox(config).flush(config.report.smtp, **send_options)
     for item in result.sent:
         mark_report_sent(db, item.message_id)
     return result
+
+
+def resend_from_outbox(
+    db: Database, config: Config, message_id: str, **send_options: Any
+) -> OutboxItem:
+    """Send one message of the outbox again on purpose, whatever its state (an uncertain one
+    after a person checked it did not arrive); its report is marked sent."""
+    item = outbox(config).resend(message_id, config.report.smtp, **send_options)
+    mark_report_sent(db, item.message_id)
+    return item

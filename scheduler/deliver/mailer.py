@@ -4,6 +4,11 @@
 inline PNG charts), UTF-8 throughout. :func:`send` delivers it over STARTTLS, implicit TLS or, for a
 relay on localhost, plain SMTP; it retries what may pass later and raises :class:`MailError`
 worded for the user. What cannot be sent waits in the outbox (:mod:`scheduler.deliver.outbox`).
+
+Once the whole message has gone to the server, only the server's reply says whether it was
+delivered. :func:`send` waits for that reply up to ``data_timeout`` (10 minutes, as RFC 5321
+§4.5.3.2.6 asks) and, when it never comes, raises :class:`DeliveryUncertain`: the message may have
+been delivered, so nothing sends it again unless a person asks.
 """
 
 from __future__ import annotations
@@ -11,6 +16,8 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import logging
+import os
+import re
 import smtplib
 import socket
 import ssl
@@ -28,6 +35,39 @@ from scheduler.config import SECURITY, SmtpConfig
 logger = logging.getLogger(__name__)
 
 _SETTINGS = "[report.smtp]"
+
+#: How long to wait for the server's reply once the whole message has been sent (RFC 5321
+#: §4.5.3.2.6: 10 minutes). Every other step (connecting, each command) waits ``timeout``.
+DATA_TIMEOUT = 600.0
+#: The environment variable that sets another wait for that reply, in seconds.
+DATA_TIMEOUT_VARIABLE = "LADDER_SMTP_DATA_TIMEOUT"
+
+
+class DeliveryUncertain(MailError):
+    """The server received the whole message but its reply never came (a timeout, a lost
+    connection): the message may have been delivered. Never retried automatically (it is
+    ``permanent``); only a person who checked can send it again."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, permanent=True)
+
+
+def data_timeout_from_environment() -> float:
+    """``LADDER_SMTP_DATA_TIMEOUT`` in seconds when set, else :data:`DATA_TIMEOUT`."""
+    value = os.environ.get(DATA_TIMEOUT_VARIABLE, "").strip()
+    if not value:
+        return DATA_TIMEOUT
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not seconds > 0:
+        raise MailError(
+            f"{DATA_TIMEOUT_VARIABLE} is {value!r}; set it to a number of seconds above 0 "
+            f"(or leave it unset for {DATA_TIMEOUT:g} s), so nothing was sent",
+            permanent=True,
+        )
+    return seconds
 
 
 @dataclass(frozen=True)
@@ -95,24 +135,34 @@ def send(
     attempts: int = 3,
     backoff: float = 2.0,
     timeout: float = 30.0,
+    data_timeout: float | None = None,
+    before_data: Callable[[], None] | None = None,
     ssl_context: ssl.SSLContext | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> None:
     """Deliver ``message`` to the addresses in its headers through ``smtp``.
 
     A transient failure is tried ``attempts`` times in all, waiting ``backoff``, ``2*backoff``, …
-    seconds between tries; a permanent one raises at once. ``timeout`` bounds each network step.
-    Never falls back to plain text; raises only :class:`MailError` for delivery problems.
+    seconds between tries; a permanent one raises at once. ``timeout`` bounds connecting and each
+    command; ``data_timeout`` (default: :func:`data_timeout_from_environment`) bounds the wait for
+    the reply to the message itself. ``before_data`` is called in each try once the server has
+    accepted the recipients, before the message is sent: the caller records the attempt there
+    (write-ahead), and if it raises nothing is sent. A reply that never comes after the message
+    raises :class:`DeliveryUncertain`, never retried. Never falls back to plain text; raises only
+    :class:`MailError` for delivery problems.
     """
     if attempts < 1:
         raise ValueError(f"attempts must be 1 or more, not {attempts}")
     _check(smtp)
+    if data_timeout is None:
+        data_timeout = data_timeout_from_environment()
+    wait = _Waits(timeout, data_timeout, before_data or _nothing)
     context = None
     if smtp.security != "none":
         context = ssl_context or ssl.create_default_context()
     for attempt in range(1, attempts + 1):
         try:
-            _send_once(message, smtp, timeout, context)
+            _send_once(message, smtp, wait, context)
         except MailError as error:
             if error.permanent:
                 raise
@@ -166,18 +216,80 @@ def _check(smtp: SmtpConfig) -> None:
         )
 
 
+def _nothing() -> None:
+    """No write-ahead record to make."""
+
+
+@dataclass(frozen=True)
+class _Waits:
+    """What one try needs besides the message: the two waits and the write-ahead record."""
+
+    timeout: float
+    data_timeout: float
+    before_data: Callable[[], None]
+
+
+class _NotRecorded(Exception):
+    """The write-ahead record could not be made, so the message was not sent."""
+
+
+class _Unconfirmed(Exception):
+    """The whole message was sent, and the server's reply never came."""
+
+
+class _Careful(smtplib.SMTP):
+    """smtplib's client with one change, in DATA: the attempt is recorded first, and the reply
+    to the message is awaited ``data_timeout`` seconds and, when it never comes, reported as
+    :class:`_Unconfirmed` (maybe delivered), not as a lost connection (not delivered)."""
+
+    waits: _Waits
+
+    def data(self, msg: bytes | str) -> tuple[int, bytes]:  # type: ignore[override]
+        try:
+            self.waits.before_data()
+        except Exception as error:
+            raise _NotRecorded(str(error)) from error
+        self.putcmd("data")
+        code, reply = self.getreply()
+        if code != 354:
+            raise smtplib.SMTPDataError(code, reply)
+        body = msg.encode("ascii") if isinstance(msg, str) else bytes(msg)
+        body = re.sub(rb"(?m)^\.", b"..", body)  # a line starting with "." gets another
+        if not body.endswith(b"\r\n"):
+            body += b"\r\n"
+        # The end marker is the last bytes: if sending fails, the server never saw it and
+        # cannot have accepted the message (an ordinary, retried failure).
+        self.send(body + b".\r\n")
+        assert self.sock is not None
+        self.sock.settimeout(self.waits.data_timeout)
+        try:
+            code, reply = self.getreply()
+        except OSError as error:  # a timeout or a lost connection: smtplib closed the client
+            cause = error.__context__ if isinstance(error.__context__, TimeoutError) else error
+            raise _Unconfirmed(str(cause) or type(cause).__name__) from error
+        if self.sock is not None:
+            self.sock.settimeout(self.waits.timeout)
+        return code, reply
+
+
+class _CarefulTls(_Careful, smtplib.SMTP_SSL):
+    """:class:`_Careful` over implicit TLS."""
+
+
 def _send_once(
-    message: EmailMessage, smtp: SmtpConfig, timeout: float, context: ssl.SSLContext | None
+    message: EmailMessage, smtp: SmtpConfig, waits: _Waits, context: ssl.SSLContext | None
 ) -> None:
     server = f"SMTP server {smtp.host}:{smtp.port}"
-    client: smtplib.SMTP
+    timeout = waits.timeout
+    client: _Careful
     try:
         if smtp.security == "ssl":
-            client = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=timeout, context=context)
+            client = _CarefulTls(smtp.host, smtp.port, timeout=timeout, context=context)
         else:
-            client = smtplib.SMTP(smtp.host, smtp.port, timeout=timeout)
+            client = _Careful(smtp.host, smtp.port, timeout=timeout)
     except (OSError, UnicodeError) as error:  # smtplib.SMTPException is an OSError
         raise _explain(error, smtp, timeout) from error
+    client.waits = waits
     try:
         client.ehlo_or_helo_if_needed()
         if smtp.security == "starttls":
@@ -194,6 +306,20 @@ def _send_once(
             assert smtp.password is not None  # _check() refused a user without a password
             client.login(smtp.user, smtp.password)
         refused = client.send_message(message)
+    except _Unconfirmed as error:
+        client.close()
+        raise DeliveryUncertain(
+            f"{server} received the whole message {message['Message-ID']} but did not confirm "
+            f"it within {waits.data_timeout:g} s ({error}): it may have been delivered, so it is "
+            "not sent again automatically"
+        ) from error
+    except _NotRecorded as error:
+        client.close()
+        raise MailError(
+            f"the attempt could not be recorded before sending ({error}), so nothing was sent; "
+            "check that the outbox folder and the database are writable and the disk not full",
+            permanent=True,
+        ) from error
     except (OSError, UnicodeError) as error:
         client.close()
         raise _explain(error, smtp, timeout) from error
