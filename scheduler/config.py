@@ -555,6 +555,15 @@ _KIND_NAMES = {
 }
 
 
+def redact_url(url: str) -> str:
+    """``url`` without the password of its user part: ``https://shop:***@host/r``."""
+    parts = urlparse(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return parts._replace(netloc=f"{parts.username}:***@{host}").geturl()
+
+
 def dump_config(config: Config) -> str:
     """The resolved config as TOML, defaults filled in and secrets redacted (``ladder config``)."""
     smtp = config.report.smtp
@@ -591,7 +600,7 @@ def dump_config(config: Config) -> str:
         lines.append(f"name = {_toml(business.name)}")
         for source in business.sources:
             lines += ["", f"[[{header}.sources]]", f"kind = {_toml(source.kind)}"]
-            lines.append(f"url = {_toml(source.url)}")
+            lines.append(f"url = {_toml(redact_url(source.url))}")
             lines += [f"{k} = {_toml(v)}" for k, v in source.options.items()]
     for name, values in tables[1:]:
         lines += ["", f"[{name}]", *(f"{k} = {_toml(v)}" for k, v in values.items())]

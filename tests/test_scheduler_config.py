@@ -6,10 +6,12 @@ import dataclasses
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from analysis.settings import AnalysisSettings
 from crawler.sources import SOURCE_KINDS, Range, source_options
 from db.exceptions import ConfigError
+from scheduler.cli import cli
 from scheduler.config import (
     RANGES,
     Config,
@@ -20,6 +22,7 @@ from scheduler.config import (
     find_config,
     load_config,
 )
+from tests.conftest import write_config
 
 ROOT = Path(__file__).parent.parent
 EXAMPLE = ROOT / "ladder.example.toml"
@@ -348,3 +351,12 @@ def test_the_configuration_page_states_every_range(table: str, key: str, bounds:
     text = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
     where = "a source" if table == "source" else f"`{table}`"
     assert f"| {where} | `{key}` | {bounds} |" in text
+
+
+def test_ladder_config_hides_the_password_of_a_source_address(tmp_path: Path) -> None:
+    path = write_config(tmp_path, {"Ours": ["https://shop:s3cr%40t@reviews.example/r?page=1"]})
+    shown = CliRunner().invoke(cli, ["--config", str(path), "config"])
+    assert shown.exit_code == 0, shown.output
+    assert 'url = "https://shop:***@reviews.example/r?page=1"' in shown.output
+    assert "s3cr" not in shown.output
+    assert load_config(path).businesses[0].sources[0].url.startswith("https://shop:s3cr")  # kept
