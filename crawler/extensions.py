@@ -25,6 +25,10 @@ logger = logging.getLogger(__name__)
 PROGRESS_SECONDS = 2.0
 #: A run is unhealthy when more than this share of the reviews it parsed had to be dropped.
 MAX_DROPPED_SHARE = 0.5
+#: A run is unhealthy when more than this share of the reviews it parsed look garbled (mojibake):
+#: a few are likely reviewers' own pasted text, most mean the page was decoded wrongly and the
+#: text is useless to the analysis; either way the reviews are kept.
+MAX_GARBLED_SHARE = 0.5
 
 
 def run_figures(stats: dict[str, Any]) -> dict[str, Any]:
@@ -157,7 +161,28 @@ def assess_run(
         )
     if stats.get("log_count/ERROR"):
         return False, f"{stats['log_count/ERROR']} error(s) in the log; see it"
-    return True, f"read {parsed} {items} on {pages} pages{date_warnings(stats, kept)}"
+    garbled = stats.get("ladder/text/garbled_reviews", 0)
+    if garbled > MAX_GARBLED_SHARE * parsed:
+        return False, (
+            f"{garbled} of {parsed} {items} look garbled (mojibake: UTF-8 read as Latin-1); "
+            "check a page with `ladder extract`, then crawl again with --full to repair them"
+        )
+    warnings = date_warnings(stats, kept) + text_warnings(stats, parsed, items)
+    return True, f"read {parsed} {items} on {pages} pages{warnings}"
+
+
+def text_warnings(stats: dict[str, Any], parsed: int, items: str = "reviews") -> str:
+    """What went wrong with a healthy crawl's text, as ``"; …"`` clauses for its health text:
+    reviews that look garbled (mojibake, kept as they are), bytes not valid in the page's
+    encoding (read as U+FFFD, the reviews kept). Empty when the text was fine."""
+    warnings = []
+    garbled = stats.get("ladder/text/garbled_reviews", 0)
+    if garbled:
+        warnings.append(f"{garbled} of {parsed} {items} look garbled (mojibake)")
+    replaced = stats.get("ladder/text/replaced_bytes", 0)
+    if replaced:
+        warnings.append(f"{replaced} invalid byte(s) in the pages read as U+FFFD")
+    return "".join(f"; {warning}" for warning in warnings)
 
 
 def date_warnings(stats: dict[str, Any], kept: int) -> str:

@@ -31,7 +31,8 @@ from sqlite_utils import Database
 from twisted.python.failure import Failure
 
 from crawler.connection import CrawlDatabase
-from crawler.extract import EXTRACTORS, as_utf8
+from crawler.extract import EXTRACTORS
+from crawler.extract.encoding import decode_page, looks_garbled
 from crawler.feed import decode_settled, key_prefix, parse_now, review_item
 from crawler.items import ExtractedPage, ReviewPage
 from crawler.normalize import SourceContext, page_keys
@@ -140,9 +141,19 @@ class SourceSpider(scrapy.Spider):
             logger.error("%s: %s", getattr(request, "url", "?"), failure.getErrorMessage())
 
     def body(self, response: Response) -> bytes:
-        """The page as UTF-8, whatever it was served in."""
+        """The page as UTF-8, its encoding decided from its bytes before its header
+        (:mod:`crawler.extract.encoding`); bytes invalid in it are read as U+FFFD and counted."""
         content_type = response.headers.get(b"Content-Type")
-        return as_utf8(response.body, content_type.decode("latin-1") if content_type else None)
+        page = decode_page(response.body, content_type.decode("latin-1") if content_type else None)
+        if page.replaced:
+            self.count("ladder/text/replaced_bytes", page.replaced)
+            logger.warning(
+                "%s: %d byte(s) not valid %s, read as U+FFFD",
+                response.url,
+                page.replaced,
+                page.encoding,
+            )
+        return page.utf8
 
 
 class ReviewSpider(SourceSpider):
@@ -204,6 +215,13 @@ class ReviewSpider(SourceSpider):
         stats.inc_value("ladder/pages_answered")
         if not page.reviews:
             self.walk_broken = True
+        garbled = sum(
+            any(looks_garbled(text) for text in (raw.title, raw.body, raw.reply_body))
+            for raw in page.reviews
+        )
+        if garbled:
+            stats.inc_value("ladder/text/garbled_reviews", garbled)
+            logger.warning("%s: %d review(s) look garbled (mojibake)", response.url, garbled)
         for problem in page.problems:
             stats.inc_value("ladder/page_problems")
             logger.warning("%s: %s", response.url, problem)

@@ -2,7 +2,8 @@
 for real (``scrapy crawl`` in a subprocess, into a real SQLite file), then crawled again once the
 site is healthy. Each case says what the first crawl must do (recover, drop with a counted reason,
 or be marked unhealthy with the reason) and how many reviews must be stored in the end: nothing is
-ever lost.
+ever lost. The text stored must be the text served (column ``text``: reviews whose stored text
+differs), however the page's bytes were labelled.
 
 ``python -m tests.faults`` runs every case and prints the table (``make reliability``);
 ``tests/test_reliability.py`` runs the fast ones in ``make test``.
@@ -128,6 +129,8 @@ class Case:
     fast: bool = True
     recovery: Callable[[str], Pages] | None = None  # the site for the second crawl: healthy
     settings: dict[str, Any] = field(default_factory=dict)  # [crawl] overrides
+    #: Reviews the first crawl stores with a text other than the one served (a byte replaced).
+    damaged_texts: int = 0
 
 
 def _bad_ratings(base: str) -> Pages:
@@ -196,6 +199,21 @@ def _invalid_utf8(base: str) -> Pages:
     return site
 
 
+def _invalid_byte_in_json_ld(base: str) -> Pages:
+    """One 0xff byte inside the first review's text on page 2, in its JSON-LD block."""
+    site = healthy_site()
+    raw = _page_text(2).encode().replace(b": ph", b": \xffph", 1)
+    site[page_path(2)] = Page(raw)
+    return site
+
+
+def served_text(native_id: str | None) -> str | None:
+    """A review's text as the healthy site serves it, by its id (``r12``); None for another id."""
+    if not native_id or not native_id.removeprefix("r").isdigit():
+        return None
+    return str(review(int(native_id.removeprefix("r")))["reviewBody"])
+
+
 def _other_host(base: str) -> Pages:
     site = healthy_site()
     other = base.replace("127.0.0.1", "localhost")
@@ -227,8 +245,12 @@ CASES = [
     Case("redirect_other_host", "a redirect to another host", _other_host, "unhealthy", 20, "never answered"),
     Case("next_to_other_host", "the next-page link points at another host", _next_to_other_host, "unhealthy", 20, "never answered", expected_total=20, recovery=_next_to_other_host),
     Case("missing_charset", "no charset anywhere (UTF-8 bytes)", _charset("text/html", "utf-8", meta=False), "recovered", 60),
+    Case("meta_charset_only", "no header charset, <meta> says UTF-8", _charset("text/html", "utf-8", meta=True), "recovered", 60),
     Case("wrong_charset", "header says latin-1, bytes are UTF-8", _charset("text/html; charset=iso-8859-1", "utf-8", meta=True), "recovered", 60),
-    Case("invalid_utf8", "invalid UTF-8 bytes in the page", _invalid_utf8, "recovered", 60),
+    Case("wrong_charset_no_meta", "header says latin-1, UTF-8 bytes, no <meta>", _charset("text/html; charset=iso-8859-1", "utf-8", meta=False), "recovered", 60),
+    Case("wrong_charset_shift_jis", "header says shift_jis, bytes are UTF-8", _charset("text/html; charset=shift_jis", "utf-8", meta=False), "recovered", 60),
+    Case("invalid_utf8", "invalid UTF-8 bytes in the page", _invalid_utf8, "recovered", 60, "U+FFFD"),
+    Case("invalid_byte_in_json_ld", "a 0xff byte inside a JSON-LD review", _invalid_byte_in_json_ld, "recovered", 60, "1 invalid byte", damaged_texts=1),
     Case("deep_nesting", "100,000 nested <div>s", _deep_nesting, "recovered", 60),
     Case("empty_body", "200 with an empty body", replaced(2, ""), "unhealthy", 20, "no review"),
     Case("ratings_out_of_range", "ratings 6/5, −1, \"abc\" without text", _bad_ratings, "dropped", 57, "rating", 57, recovery=_bad_ratings),
@@ -252,6 +274,8 @@ class Outcome:
     other_hosts: list[str]
     integrity: str
     seconds: float
+    #: Reviews the first crawl stored with a text other than the one the site served.
+    text_mismatches: int = 0
 
     @property
     def lost(self) -> int:
@@ -264,8 +288,10 @@ class Outcome:
             return False
         if self.other_hosts or self.integrity != "ok":
             return False
+        if self.text_mismatches != case.damaged_texts:
+            return False
         if case.expect == "recovered":
-            return self.ok
+            return self.ok and case.reason in self.health
         if case.expect == "dropped":
             return self.ok and any(case.reason in reason for reason in self.dropped)
         return not self.ok and case.reason in self.health
@@ -313,6 +339,11 @@ def run_case(case: Case, folder: Path) -> Outcome:
         assert first is not None
         with contextlib.closing(open_db(config.database)) as db:
             stored_first = db.execute("SELECT count(*) FROM reviews").fetchone()[0]
+            mismatches = sum(
+                1
+                for native_id, body in db.execute("SELECT native_id, body FROM reviews")
+                if served_text(native_id) not in (None, body)
+            )
         recovered = case.recovery(server.url) if case.recovery else healthy_site()
         for path, pages in recovered.items():
             server.add(path, pages)
@@ -334,6 +365,7 @@ def run_case(case: Case, folder: Path) -> Outcome:
         other,
         integrity,
         time.perf_counter() - started,
+        mismatches,
     )
 
 
@@ -342,7 +374,7 @@ def main() -> int:
     width = max(len(case.fault) for case in CASES)
     header = (
         f"{'fault':<{width}} {'first crawl':<12} {'stored':>7} {'final':>7} {'expected':>8} "
-        f"{'lost':>4} {'ok':>3} {'s':>5}"
+        f"{'lost':>4} {'text':>4} {'ok':>3} {'s':>5}"
     )
     print(header)
     print("-" * len(header))
@@ -359,6 +391,7 @@ def main() -> int:
         print(
             f"{case.fault:<{width}} {first:<12} {outcome.stored_first:>7} "
             f"{outcome.stored_final:>7} {case.expected_total:>8} {outcome.lost:>4} "
+            f"{outcome.text_mismatches:>4} "
             f"{'yes' if outcome.as_expected else 'NO':>3} {outcome.seconds:>5.1f}"
         )
         if not outcome.as_expected:

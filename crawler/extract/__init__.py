@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from w3lib.encoding import html_to_unicode
-
 from crawler.extract import css, foody, schemaorg, tiki, trustpilot
+from crawler.extract.encoding import as_utf8
 from crawler.items import ExtractedPage
+
+__all__ = ["EXTRACTORS", "Extractor", "as_utf8", "extract"]
 
 Extractor = Callable[[bytes, str, Mapping[str, Any]], ExtractedPage]
 
@@ -28,12 +29,5 @@ def extract(
     kind: str, body: bytes, url: str, options: Mapping[str, Any], content_type: str | None = None
 ) -> ExtractedPage:
     """Run the ``kind`` extractor on one page (``KeyError`` for an unknown kind). The page is
-    first re-encoded as UTF-8 from whatever it was served in."""
+    first re-encoded as UTF-8 from whatever it was served in (:mod:`crawler.extract.encoding`)."""
     return EXTRACTORS[kind](as_utf8(body, content_type), url, options)
-
-
-def as_utf8(body: bytes, content_type: str | None = None) -> bytes:
-    """The page as UTF-8, whatever its HTTP header, byte-order mark or ``<meta charset>`` says it
-    is in (Latin-1, Windows-1258 …); UTF-8 pages are returned as they are."""
-    encoding, text = html_to_unicode(content_type, body)
-    return body if encoding in ("utf-8", "ascii") else text.encode("utf-8")

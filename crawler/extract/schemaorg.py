@@ -4,8 +4,9 @@ JSON-LD is found with a regular expression and ``json.loads`` (the cheap path: a
 is parsed in well under a millisecond); microdata is read (:mod:`crawler.extract.microdata`, on
 lxml) only when the page declares a schema.org ``Review`` or ``AggregateRating`` item. Reviews may
 sit anywhere: in a ``LocalBusiness``, ``Organization`` or ``Product``, in an ``@graph``, or
-referenced by ``@id``. A broken JSON-LD block is reported as a problem and skipped; the rest of the
-page is still read.
+referenced by ``@id``. A byte that is not UTF-8 in a JSON-LD block is read as U+FFFD (the crawl
+decodes pages first, :mod:`crawler.extract.encoding`, and counts such bytes); a broken JSON-LD block
+is reported as a problem and skipped; the rest of the page is still read.
 
 An owner's reply is read from the review's ``comment`` (a schema.org ``Comment``): the one written by
 an organisation, or else the first.
@@ -85,7 +86,8 @@ def extract_page(body: bytes, url: str, *, next_selector: str | None = None) -> 
 def _jsonld_nodes(body: bytes, problems: list[str]) -> Iterator[Any]:
     for number, match in enumerate(_JSONLD.finditer(body), 1):
         try:
-            yield json.loads(match.group(1))
+            # An invalid byte costs one character (U+FFFD), not every review in the block.
+            yield json.loads(match.group(1).decode("utf-8", "replace"))
         except (ValueError, RecursionError) as error:
             problems.append(f"broken JSON-LD block #{number}: {str(error)[:120]}")
 

@@ -28,7 +28,8 @@ def extract_page(body: bytes, url: str) -> ExtractedPage:
         page.problems.append("no __NEXT_DATA__ block on this page: has the site changed?")
         return page
     try:
-        data = json.loads(match.group(1))
+        # An invalid byte costs one character (U+FFFD), not the page's reviews.
+        data = json.loads(match.group(1).decode("utf-8", "replace"))
         props = data["props"]["pageProps"]
     except (ValueError, KeyError, TypeError, RecursionError) as error:
         page.problems.append(f"unreadable __NEXT_DATA__ block: {str(error)[:120]}")
