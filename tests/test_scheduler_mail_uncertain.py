@@ -327,3 +327,25 @@ def test_an_unusable_wait_is_refused_before_connecting(monkeypatch: pytest.Monke
     message = build_message(subject="x", sender="a@b.example", recipients=[TO], text="x", html="x")
     with pytest.raises(Exception, match=f"{DATA_TIMEOUT_VARIABLE} is 'ten minutes'"):
         send(message, SmtpConfig(host=HOST, port=free_port(), security="none"), timeout=1)
+
+
+def test_the_weekly_job_says_a_report_may_have_been_delivered_and_never_sends_it_again(
+    demo: Path, short_wait: None
+) -> None:
+    from db.exceptions import ReportNotDelivered
+    from scheduler.service.jobs import scheduled_weekly
+
+    inbox = SlowInbox(delay=SLOW)
+    with smtp_server(inbox) as port:
+        config = with_smtp(demo, port)  # the demo's report goes to manager@localhost
+        with pytest.raises(ReportNotDelivered) as first:
+            scheduled_weekly(str(config), True)
+        assert len(inbox.received) == 1
+        command = f"ladder outbox --resend {str(inbox.received[0]['Message-ID']).strip('<>')}"
+        assert "maybe delivered, never confirmed" in str(first.value)
+        assert command in str(first.value)
+        assert "sends it" not in str(first.value)  # it will not be sent by itself
+        with pytest.raises(ReportNotDelivered) as second:
+            scheduled_weekly(str(config), True)
+        assert len(inbox.received) == 1
+        assert command in str(second.value)

@@ -126,6 +126,11 @@ def scheduled_weekly(config_path: str, send: bool) -> JobResult:
                 return JobResult("; ".join(parts))
             flushed = flush_outbox(db, config)
             waiting = [f"{item.subject}: {error}" for item, error in flushed.failed]
+            waiting += [
+                f"{item.subject}: maybe delivered, never confirmed; not sent again "
+                f"automatically (check the inbox, then `{item.resend_command}`)"
+                for item in flushed.uncertain
+            ]
             if flushed.sent:
                 parts.append(f"{len(flushed.sent)} message(s) sent from the outbox")
             outcome = send_report(db, config, written, now=now)
@@ -133,6 +138,12 @@ def scheduled_weekly(config_path: str, send: bool) -> JobResult:
             parts.append(f"not sent: {outcome.skipped}")
         elif outcome.delivered:
             parts.append(f"sent to {', '.join(written.recipients)}")
+        elif outcome.uncertain:
+            raise ReportNotDelivered(
+                f"{'; '.join(parts)}; maybe delivered, never confirmed ({outcome.error}); it is "
+                f"kept in {outcome.kept} and not sent again automatically: check the inbox, then "
+                f"`{outcome.resend_command}` if it did not arrive"
+            )
         else:
             raise ReportNotDelivered(
                 f"{'; '.join(parts)}; NOT delivered ({outcome.error}); it waits in "
