@@ -14,6 +14,7 @@ from scrapy.crawler import Crawler
 from twisted.internet.task import LoopingCall
 
 from crawler.feed import result_line
+from crawler.robots import UNREACHABLE
 from crawler.source_spider import ReviewSpider, SourceSpider
 from crawler.spiders.signals import SignalsSpider
 from db.rows import utc_iso
@@ -113,6 +114,12 @@ def assess_run(
     if finish_reason != "finished":
         return False, f"stopped before the end ({finish_reason})"
     if pages == 0:
+        if stats.get(UNREACHABLE):
+            return (
+                False,
+                f"{stats[UNREACHABLE]}: nothing was crawled, as RFC 9309 asks of a robots.txt "
+                "that cannot be read; the next crawl asks again",
+            )
         if stats.get("robotstxt/forbidden"):
             return (
                 False,

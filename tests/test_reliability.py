@@ -8,6 +8,7 @@ once, and the security checks.
 from __future__ import annotations
 
 import contextlib
+import gzip
 import json
 import os
 import shutil
@@ -328,3 +329,58 @@ def test_review_text_is_text_in_the_terminal_too(tmp_path: Path) -> None:
     shown = console.export_text()
     assert "[/b][link=http://x]hi" in shown
     assert "[bold]Shop[/]" in shown
+
+
+def _bomb() -> Page:
+    """A robots.txt that is 64 KB on the wire and 64 MB unpacked (over max_page_bytes)."""
+    return Page(
+        gzip.compress(b"User-agent: *\nAllow: /\n" + b"#" * (64 * 1024 * 1024)),
+        content_type="text/plain",
+        headers={"Content-Encoding": "gzip"},
+    )
+
+
+@pytest.mark.parametrize(
+    ("robots", "reason"),
+    [
+        (Page("Service Unavailable", status=503, content_type="text/plain"), "HTTP 503"),
+        (Page("User-agent: *\nAllow: /\n", content_type="text/plain", delay=5.0), "fetched"),
+        (_bomb(), "fetched"),
+    ],
+    ids=["503", "hangs", "gzip-bomb"],
+)
+def test_a_robots_txt_that_cannot_be_read_means_crawl_nothing(
+    tmp_path: Path, robots: Page, reason: str
+) -> None:
+    """RFC 9309 §2.3.1.3: unreachable (5xx, network errors) means disallow all. Scrapy's own
+    middleware crawled every page."""
+    with FixtureServer(robots=None) as server:
+        server.add("/robots.txt", robots)
+        server.add("/shop/reviews", Page(listing([review(1)], 1, last=True)))
+        path = _config(tmp_path, {"Quán Thử": [server.url + "/shop/reviews"]})
+        config = load_config(path)
+        (target,) = select_targets(config)
+        run = run_crawl(config, target).run
+        assert server.hits("/shop/reviews") == 0
+    assert run is not None
+    assert not run.ok
+    assert "robots.txt" in (run.health or "")
+    assert reason in (run.health or "")
+    assert "RFC 9309" in (run.health or "")
+    status = CliRunner().invoke(cli, ["--config", str(path), "status"])
+    assert status.exit_code == 3  # and `ladder status` calls the source broken, saying why
+    assert "robots.txt" in status.output
+
+
+def test_a_robots_txt_that_is_not_there_allows_everything(tmp_path: Path) -> None:
+    """RFC 9309 §2.3.1.4: a 4xx means there are no rules."""
+    with FixtureServer(robots=None) as server:
+        server.add("/robots.txt", Page("Not Found", status=404, content_type="text/plain"))
+        server.add("/shop/reviews", Page(listing([review(1)], 1, last=True)))
+        path = _config(tmp_path, {"Quán Thử": [server.url + "/shop/reviews"]})
+        config = load_config(path)
+        (target,) = select_targets(config)
+        run = run_crawl(config, target).run
+        assert server.hits("/shop/reviews") == 1
+    assert run is not None
+    assert run.ok, run.health
