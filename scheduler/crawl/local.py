@@ -2,8 +2,9 @@
 
 :func:`run_crawl` crawls one source in a subprocess (a second in-process crawl would hit
 ``ReactorNotRestartable``), in a new session so a timeout kills its whole process group, under the
-source's lock file (:func:`scheduler.crawl.targets.source_lock`) so two crawls of one source never
-overlap, with its log kept beside the database. The ``crawl_runs`` row is created here and
+source's lock file (:func:`scheduler.crawl.targets.source_lock`, inherited by the crawl process,
+so a crawl whose parent was killed still holds it) so two crawls of one source never overlap,
+with its log kept beside the database. The ``crawl_runs`` row is created here and
 completed by the crawl; when the crawl dies before completing it, it is completed here with the
 reason.
 """
@@ -88,8 +89,8 @@ def run_crawl(
     """
     if source_id is None:
         source_id = sync_config(config)[target.business.name, target.source.kind, target.source.url]
-    with source_lock(config, source_id) as acquired:
-        if not acquired:
+    with source_lock(config, source_id) as lock:
+        if not lock:
             return CrawlOutcome(target, None, skipped="another crawl of this source is running")
         started = clock.now()
         log_path = crawl_log_path(config, target, started)
@@ -104,7 +105,7 @@ def run_crawl(
                 "%s: robots.txt ignored (ignore_robots = true in %s)", target.label, config.path
             )
         command = crawl_command(config, target, run_id, full=full)
-        returncode, stopped = _run_subprocess(config, command, log_path, cancel)
+        returncode, stopped = _run_subprocess(config, command, log_path, cancel, lock.fd)
         with contextlib.closing(open_db(config.database)) as db:
             run = crawl_run(db, run_id)
             if stopped or run.finished_at is None:  # killed, or died before recording its end
@@ -122,9 +123,15 @@ def run_crawl(
 
 
 def _run_subprocess(
-    config: Config, command: list[str], log_path: Path, cancel: threading.Event | None
+    config: Config,
+    command: list[str],
+    log_path: Path,
+    cancel: threading.Event | None,
+    lock_fd: int | None = None,
 ) -> tuple[int, str | None]:
-    """``(exit code, None)``, or ``(exit code, "timeout" | "interrupted")`` when it was stopped."""
+    """``(exit code, None)``, or ``(exit code, "timeout" | "interrupted")`` when it was stopped.
+    The crawl process inherits ``lock_fd``, the source's locked file: it holds the lock as long
+    as it lives, even if this process is killed."""
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings", "PYTHONUNBUFFERED": "1"}
     deadline = time.monotonic() + config.crawl.source_timeout
     with log_path.open("ab") as log:
@@ -135,6 +142,7 @@ def _run_subprocess(
             stderr=log,
             env=env,
             start_new_session=True,
+            pass_fds=() if lock_fd is None else (lock_fd,),
         )
         try:
             while True:

@@ -135,18 +135,33 @@ def sync_config(config: Config) -> dict[tuple[str, str, str], int]:
     return ids
 
 
+@dataclass(frozen=True)
+class SourceLock:
+    """A source's lock as :func:`source_lock` found it: true when this crawl holds it. ``fd`` is
+    the locked file's descriptor, to hand to the crawl process (``pass_fds``): an ``flock``
+    belongs to the open file, so the lock stays held while any process that has it lives, and a
+    crawl process whose parent was killed keeps its source locked until it ends."""
+
+    acquired: bool
+    fd: int | None = None
+
+    def __bool__(self) -> bool:
+        return self.acquired
+
+
 @contextlib.contextmanager
-def source_lock(config: Config, source_id: int) -> Iterator[bool]:
-    """Hold the source's lock file; yields False (without waiting) when another crawl holds it."""
+def source_lock(config: Config, source_id: int) -> Iterator[SourceLock]:
+    """Hold the source's lock file; yields a false :class:`SourceLock` (without waiting) when
+    another crawl holds it."""
     folder = config.database.parent / "locks"
     folder.mkdir(parents=True, exist_ok=True)
     with (folder / f"source-{source_id}.lock").open("a") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            yield False
+            yield SourceLock(False)
             return
         try:
-            yield True
+            yield SourceLock(True, handle.fileno())
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
