@@ -47,9 +47,11 @@ bench-quick: $(STAMP)
 	$(BIN)/python bench/report.py --reviews 20000 --businesses 10 --runs 1
 	$(BIN)/python bench/dates.py --runs 1
 
-# Every fault case, crawled for real, as a table: reviews expected vs stored, lost = 0.
+# Every fault case, crawled for real, as a table: reviews expected vs stored, lost = 0; then the
+# hostile conditions beyond a page (SMTP, a killed crawl, exports, robots.txt, config, files).
 reliability: $(STAMP)
 	$(BIN)/python -m tests.faults
+	$(BIN)/python -m tests.hostile
 	HYPOTHESIS_PROFILE=reliability $(BIN)/python -m pytest -q tests/test_properties_*.py
 
 format: $(STAMP)
