@@ -15,7 +15,7 @@ from twisted.internet.task import LoopingCall
 
 from crawler.feed import result_line
 from crawler.robots import UNREACHABLE
-from crawler.source_spider import ReviewSpider, SourceSpider
+from crawler.source_spider import PAGES_WITHOUT_NEW, ReviewSpider, SourceSpider
 from crawler.spiders.signals import SignalsSpider
 from db.rows import utc_iso
 from db.store import start_crawl_run, update_crawl_run
@@ -174,8 +174,25 @@ def assess_run(
             f"{garbled} of {parsed} {items} look garbled (mojibake: UTF-8 read as Latin-1); "
             "check a page with `ladder extract`, then crawl again with --full to repair them"
         )
-    warnings = date_warnings(stats, kept) + text_warnings(stats, parsed, items)
+    warnings = (
+        walk_warnings(stats) + date_warnings(stats, kept) + text_warnings(stats, parsed, items)
+    )
     return True, f"read {parsed} {items} on {pages} pages{warnings}"
+
+
+def walk_warnings(stats: dict[str, Any]) -> str:
+    """What was odd about a healthy crawl's walk through the listing, as a ``"; …"`` clause for
+    its health text: a walk stopped because its last pages brought no review not already read
+    (next links that go on for ever over the same or recycled reviews). The reviews it read are
+    kept and the run stays healthy; a walk that read no review at all is unhealthy anyway. A next
+    link back to a page already read is the end of the listing and says nothing."""
+    stopped = stats.get("ladder/walk/stopped_without_new")
+    if not stopped:
+        return ""
+    return (
+        f"; stopped at page {stopped}: the last {PAGES_WITHOUT_NEW} pages brought no review not "
+        "already read (the site's next links go on over the same reviews)"
+    )
 
 
 def text_warnings(stats: dict[str, Any], parsed: int, items: str = "reviews") -> str:

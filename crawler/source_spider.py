@@ -8,6 +8,12 @@ Crawls are incremental: listings are read newest first, and paging stops at the 
 reviews are all stored already. ``full=1`` reads every page (to pick up edited reviews and owner
 replies written later), up to the page limit either way.
 
+A listing ends where a page has no next link, or where its next link leads to a page this walk has
+fetched already (a last page linking back to page 1 is the end, not a fault). A walk also stops
+after :data:`PAGES_WITHOUT_NEW` pages in a row that bring no review not read earlier in this crawl
+(next links that go on for ever over the same or recycled reviews), said as a warning in the
+crawl's health.
+
 On a Scrapyd node the spider runs in feed mode (``-a feed=1``, :mod:`crawler.feed`): no database,
 items written to Scrapyd's feed, the settled keys and the crawl's moment given as arguments.
 """
@@ -29,6 +35,7 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from sqlite_utils import Database
 from twisted.python.failure import Failure
+from w3lib.url import canonicalize_url
 
 from crawler.connection import CrawlDatabase
 from crawler.extract import EXTRACTORS
@@ -46,6 +53,11 @@ logger = logging.getLogger(__name__)
 DEFAULT_MAX_PAGES = 200
 #: Pages of a business's own site read for service signals, the home page included.
 DEFAULT_SIGNAL_PAGES = 8
+#: Listing pages in a row that bring no review not already read in this crawl before the walk
+#: stops: a site whose next links go on for ever, serving the same or recycled reviews, would
+#: otherwise be read to the page limit. More than one, so a page or two repeated by a listing
+#: that shifted while it was read do not end the walk.
+PAGES_WITHOUT_NEW = 5
 
 
 class SourceSpider(scrapy.Spider):
@@ -168,6 +180,15 @@ class ReviewSpider(SourceSpider):
     #: what lies beyond it, even if later pages were read.
     walk_broken = False
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: The listing pages this walk asked for or landed on (after redirects), canonical: a next
+        #: link to one of them ends the listing.
+        self.visited: set[str] = set()
+        #: The review keys read in this crawl, and how many pages in a row brought none new.
+        self.seen_keys: set[str] = set()
+        self.pages_without_new = 0
+
     def on_error(self, failure: Failure) -> None:
         self.count("ladder/pages_answered")
         self.walk_broken = True
@@ -203,6 +224,7 @@ class ReviewSpider(SourceSpider):
 
     def page_request(self, url: str, number: int) -> scrapy.Request:
         self.count("ladder/pages_requested")
+        self.visited.add(canonicalize_url(url))
         return scrapy.Request(
             url, callback=self.parse, errback=self.on_error, cb_kwargs={"number": number}
         )
@@ -233,7 +255,17 @@ class ReviewSpider(SourceSpider):
             yield review_item(response.url, page)
         else:
             yield ReviewPage(url=response.url, raw=page.reviews, aggregate=page.aggregate)
-        if not page.next_url:
+        self.visited.add(canonicalize_url(response.url))
+        next_url = page.next_url
+        if next_url and canonicalize_url(next_url) in self.visited:
+            logger.info(
+                "%s: the next link leads back to %s, read already: the end of the listing",
+                response.url,
+                next_url,
+            )
+            stats.set_value("ladder/walk/next_link_back", number)
+            next_url = None
+        if not next_url:
             # The end of the listing; an empty page without a next link is not (a page that
             # failed to render ends the walk too, and the next crawl must read on from there).
             self.walk_complete = not self.walk_broken or number == 1
@@ -245,12 +277,33 @@ class ReviewSpider(SourceSpider):
                 number,
             )
             self.walk_complete = True
+        elif self.brings_nothing_new(page):
+            stats.set_value("ladder/walk/stopped_without_new", number)
+            logger.warning(
+                "%s: stopping at page %d: the last %d pages brought no review not already read "
+                "in this crawl (next links that go round, or recycled reviews)",
+                response.url,
+                number,
+                PAGES_WITHOUT_NEW,
+            )
+            self.walk_complete = not self.walk_broken
         elif number >= self.max_pages:
             stats.set_value("ladder/max_pages_reached", self.max_pages)
             logger.info("stopping at the page limit (%d pages)", self.max_pages)
             self.walk_complete = True
         else:
-            yield self.page_request(page.next_url, number + 1)
+            yield self.page_request(next_url, number + 1)
+
+    def brings_nothing_new(self, page: ExtractedPage) -> bool:
+        """Whether this page ends :data:`PAGES_WITHOUT_NEW` pages in a row that brought no
+        review key not already read in this crawl."""
+        keys = set(page_keys(page.reviews, self.context))
+        if keys - self.seen_keys:
+            self.pages_without_new = 0
+            self.seen_keys |= keys
+        else:
+            self.pages_without_new += 1
+        return self.pages_without_new >= PAGES_WITHOUT_NEW
 
     #: How many of a page's last reviews must be settled to stop: more than one, so a single
     #: review the site shows out of order does not end the walk early.
