@@ -35,6 +35,9 @@ RETRY_TIMES = 3
 RETRY_BACKOFF_BASE = 2.0
 RETRY_BACKOFF_MAX = 120.0
 DOWNLOADER_MIDDLEWARES = {
+    # A listing stays on its source's origin (scheme, host and port), not just its host name.
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "crawler.middlewares.SameOriginMiddleware": 50,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.robots.RobotsRfc9309Middleware": 100,  # closed where RFC 9309 says closed
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,

@@ -25,6 +25,7 @@ from urllib.parse import urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from analysis.settings import AnalysisSettings
+from crawler.addresses import LOOPBACK, PRIVATE, host_class, url_host
 from crawler.sources import DELAY, PAGES, SOURCE_KINDS, Range, source_options
 from db.exceptions import ConfigError
 from scheduler.crontab import cron_trigger
@@ -73,6 +74,12 @@ class CrawlConfig:
     scrapyd_poll: float = 2.0
     #: Seconds one HTTP request to a node may take (a node that does not answer is down).
     scrapyd_http_timeout: float = 30.0
+    #: Sources on this machine (127.0.0.0/8, ::1, localhost) may be crawled: the demo, tests, a
+    #: site served on the same host. Off, such an address is a ConfigError.
+    allow_loopback: bool = False
+    #: Sources on a private network (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7) may be
+    #: crawled: an intranet site. Link-local and cloud metadata addresses never may.
+    allow_private: bool = False
 
 
 @dataclass(frozen=True)
@@ -281,12 +288,18 @@ class _Reader:
                 raise self.fail(
                     f"[competitors][{index}].name", f"{name!r} is used twice; names must differ"
                 )
+        crawl = self.crawl(data.get("crawl"))
+        for where, owner in [("[business]", business)] + [
+            (f"[competitors][{index}]", competitor) for index, competitor in enumerate(competitors)
+        ]:
+            for index, source in enumerate(owner.sources):
+                self.address(source.url, f"{where}.sources[{index}].url", crawl)
         return Config(
             path=self.path,
             database=db_path if db_path.is_absolute() else self.path.parent / db_path,
             business=business,
             competitors=competitors,
-            crawl=self.crawl(data.get("crawl")),
+            crawl=crawl,
             schedule=self.schedule(data.get("schedule", {})),
             report=self.report(data.get("report", {})),
             analysis=self.analysis(data.get("analysis", {})),
@@ -345,6 +358,25 @@ class _Reader:
                 f"{rating_from!r}: use text, width, class or attr:NAME",
             )
         return SourceConfig(kind=kind, url=url, options=values)
+
+    def address(self, url: str, where: str, crawl: CrawlConfig) -> None:
+        """Refuse a source on an address no public site lives at, read as written (no DNS lookup,
+        see :mod:`crawler.addresses`): cloud metadata, link-local and the like always; this
+        machine unless ``allow_loopback``; a private network unless ``allow_private``."""
+        host = url_host(url)
+        kind = host_class(host)
+        if kind is None or (kind == LOOPBACK and crawl.allow_loopback):
+            return
+        if kind == PRIVATE and crawl.allow_private:
+            return
+        shown = redact_url(url)
+        if kind == LOOPBACK:
+            fix = "to crawl a site served on this machine, set allow_loopback = true in [crawl]"
+        elif kind == PRIVATE:
+            fix = "to crawl a site on your own network, set allow_private = true in [crawl]"
+        else:
+            fix = "no setting allows it; a review source is a public web page"
+        raise self.fail(where, f"{shown!r} points at {kind}: {host}; {fix}")
 
     def crawl(self, data: Any) -> CrawlConfig:
         where = "[crawl]"

@@ -118,6 +118,7 @@ CRAWL_SETTINGS = {
     "backoff": 0.1,
     "retries": 2,
     "source_timeout": 60.0,
+    "allow_loopback": True,  # the fixture servers are on 127.0.0.1
 }
 
 

@@ -40,6 +40,7 @@ SETTINGS = {
     "timeout": 2.0,
     "max_page_bytes": 2 * 1024 * 1024,
     "source_timeout": 120.0,
+    "allow_loopback": True,  # the fixture server is on 127.0.0.1
 }
 
 Pages = dict[str, Page | list[Page]]

@@ -4,6 +4,7 @@ incremental re-crawls that stop at the first known page, and full passes that ca
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
@@ -79,7 +80,7 @@ def crawl(
     ]
     lines += [f'kind = "{kind}"', f'url = "{server.url + path}"']
     lines += [f'{key} = "{value}"' for key, value in options.items()]
-    lines += ["", "[crawl]", *(f"{k} = {v!r}".replace("'", '"') for k, v in CRAWL_SETTINGS.items())]
+    lines += ["", "[crawl]", *(f"{k} = {json.dumps(v)}" for k, v in CRAWL_SETTINGS.items())]
     (tmp_path / "ladder.toml").write_text("\n".join(lines), encoding="utf-8")
     config = load_config(tmp_path / "ladder.toml")
     (target,) = select_targets(config)

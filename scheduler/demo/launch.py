@@ -94,6 +94,8 @@ def demo_config_text(server_url: str, sites: Sequence[DemoSite]) -> str:
         "# The demo server is local and fast: no need to wait between requests.",
         "delay = 0.0",
         "parallel = 2",
+        "# The demo's sites are served on this machine (127.0.0.1), which a real config refuses.",
+        "allow_loopback = true",
         "",
         "[schedule]",
         f"timezone = {_quote(DEMO_ZONE.key)}",
