@@ -8,6 +8,14 @@ database fetches the feed and the log and ingests them through :mod:`crawler.ing
 normalisation, validation, reviewer hashing (with the local salt, which never leaves that machine)
 and storage as a local crawl.
 
+Reviewer names never reach the feed in plain text: the feed sits on the node's disk and Scrapyd
+serves it over HTTP. The central machine sends the spider argument ``author_key``, a public key
+derived from its salt (:func:`author_public_key`); the node seals each name to it
+(:func:`seal_author`: X25519, HKDF-SHA256, ChaCha20-Poly1305, padded to 32 bytes) and writes only
+the sealed name, which only the holder of the salt can open at ingest (:func:`open_author`), to
+hash it exactly as a local crawl does. The node holds no secret: neither the salt nor anything
+that hashes names the way the database does.
+
 Incremental crawling needs the keys of the reviews already settled: they travel as the spider
 argument ``settled``, a base64 string of 8-byte key prefixes (:func:`encode_settled`).
 """
@@ -16,11 +24,20 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
+import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, fields
 from datetime import datetime
 from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from crawler.items import ExtractedPage, RawAggregate, RawReview
 from db.exceptions import FeedError
@@ -70,12 +87,74 @@ def parse_now(text: str) -> datetime | None:
     return moment
 
 
-def review_item(url: str, page: ExtractedPage) -> dict[str, Any]:
-    """One listing page as a feed item: the raw reviews, not yet normalised."""
+#: A sealed name's plain text is padded to a multiple of this many bytes, so its length says
+#: little about the name.
+_PAD = 32
+_SEAL_INFO = b"service-ladder feed author v1"
+
+
+def _private_key(salt: str) -> X25519PrivateKey:
+    """The central machine's key for sealed names, derived from the reviewer-hash salt (so it
+    needs no storing of its own and changes with the salt)."""
+    seed = hashlib.sha256(b"service-ladder feed author key\x1f" + salt.encode()).digest()
+    return X25519PrivateKey.from_private_bytes(seed)
+
+
+def _raw_public(key: X25519PublicKey) -> bytes:
+    return key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
+def _cipher(shared: bytes, sender: bytes) -> ChaCha20Poly1305:
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=sender, info=_SEAL_INFO).derive(shared)
+    return ChaCha20Poly1305(key)
+
+
+def author_public_key(salt: str) -> str:
+    """The ``author_key`` spider argument: the public half of the key :func:`open_author` uses."""
+    return base64.urlsafe_b64encode(_raw_public(_private_key(salt).public_key())).decode("ascii")
+
+
+def seal_author(public_key: str, name: str) -> str:
+    """A reviewer's name sealed to ``public_key`` (one fresh key pair a name): only the salt's
+    holder can read it."""
+    recipient = X25519PublicKey.from_public_bytes(base64.urlsafe_b64decode(public_key))
+    ephemeral = X25519PrivateKey.generate()
+    sender = _raw_public(ephemeral.public_key())
+    data = name.encode("utf-8", "surrogatepass") + b"\x80"
+    data += b"\0" * (-len(data) % _PAD)
+    nonce = os.urandom(12)
+    sealed = _cipher(ephemeral.exchange(recipient), sender).encrypt(nonce, data, None)
+    return base64.urlsafe_b64encode(sender + nonce + sealed).decode("ascii")
+
+
+def open_author(salt: str, sealed: str) -> str | None:
+    """The name :func:`seal_author` sealed to this salt's public key; None when it cannot be
+    read (sealed to another salt's key, damaged)."""
+    try:
+        data = base64.urlsafe_b64decode(sealed.encode("ascii"))
+        sender, nonce, body = data[:32], data[32:44], data[44:]
+        key = _private_key(salt)
+        shared = key.exchange(X25519PublicKey.from_public_bytes(sender))
+        plain = _cipher(shared, sender).decrypt(nonce, body, None)
+    except (InvalidTag, ValueError, UnicodeEncodeError, binascii.Error):
+        return None
+    return plain.rstrip(b"\0").removesuffix(b"\x80").decode("utf-8", "surrogatepass")
+
+
+def review_item(url: str, page: ExtractedPage, author_key: str) -> dict[str, Any]:
+    """One listing page as a feed item: the raw reviews, not yet normalised, each reviewer's
+    name sealed to ``author_key`` (``author_sealed``) in place of the name."""
+    raws = []
+    for raw in page.reviews:
+        data = asdict(raw)
+        author = data.pop("author", None)
+        if author is not None:
+            data["author_sealed"] = seal_author(author_key, str(author))
+        raws.append(data)
     return {
         "type": "reviews",
         "url": url,
-        "raw": [asdict(raw) for raw in page.reviews],
+        "raw": raws,
         "aggregate": asdict(page.aggregate) if page.aggregate is not None else None,
     }
 
@@ -85,11 +164,14 @@ def signal_item(url: str, signals: Iterable[Any]) -> dict[str, Any]:
     return {"type": "signals", "url": url, "signals": [asdict(signal) for signal in signals]}
 
 
-def raw_reviews(item: Mapping[str, Any]) -> list[RawReview]:
-    """The raw reviews of a feed item, as the extractor gave them."""
+def raw_reviews(item: Mapping[str, Any], salt: str = "") -> list[RawReview]:
+    """The raw reviews of a feed item, as the extractor gave them, each sealed name opened with
+    ``salt`` (one that cannot be opened is left out: the review is kept without its reviewer)."""
     reviews = []
     for data in item.get("raw") or ():
         values = {key: value for key, value in data.items() if key in _RAW_FIELDS}
+        if isinstance(data.get("author_sealed"), str):
+            values["author"] = open_author(salt, data["author_sealed"])
         if values.get("answers") is not None:
             values["answers"] = [tuple(pair) for pair in values["answers"]]
         reviews.append(RawReview(**values))

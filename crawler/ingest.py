@@ -2,7 +2,7 @@
 
 A feed-mode spider (:mod:`crawler.feed`) ran on a node and left raw pages in its feed and a result
 line in its log. Here they go through what a local crawl's pipelines do, with this database's
-salt: :func:`crawler.pipelines.normalize_item` (normalisation, validation, drop reasons, field
+salt (which also opens the reviewer names the node sealed, :func:`crawler.feed.open_author`): :func:`crawler.pipelines.normalize_item` (normalisation, validation, drop reasons, field
 coverage), :class:`db.store.ReviewWriter` in batches, the first aggregate rating, the signals
 observation when it is whole, the settled walk, and the run judged by
 :func:`crawler.extensions.assess_run` on the merged stats. Ingesting the same feed twice adds
@@ -47,7 +47,7 @@ class _Ingest:
         self.stats[key] = self.stats.get(key, 0) + count
 
     def reviews(self, item: Mapping[str, Any]) -> None:
-        page = ReviewPage(url=str(item.get("url")), raw=raw_reviews(item))
+        page = ReviewPage(url=str(item.get("url")), raw=raw_reviews(item, self.context.salt))
         normalize_item(page, self.context, self.inc)
         self.batches.add(page, raw_aggregate(item))
 

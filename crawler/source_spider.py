@@ -81,6 +81,7 @@ class SourceSpider(scrapy.Spider):
         feed: str = "",
         settled: str = "",
         now: str = "",
+        author_key: str = "",
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -97,6 +98,14 @@ class SourceSpider(scrapy.Spider):
         self.allowed_domains = [parsed.hostname]
         #: Feed mode (:mod:`crawler.feed`): no database; items go to Scrapyd's feed.
         self.feed = feed.lower() in ("1", "true", "yes")
+        #: Feed mode: the public key reviewer names are sealed to (:func:`crawler.feed.seal_author`).
+        self.author_key = author_key
+        if self.feed and not author_key:
+            raise UsageError(
+                f"{self.name}: feed mode needs -a author_key=KEY (the central database's public "
+                "key, crawler.feed.author_public_key): reviewer names never go into a feed in "
+                "plain text"
+            )
         self.settled_prefixes = decode_settled(settled) if settled else frozenset()
         self.now = parse_now(now)
 
@@ -200,8 +209,8 @@ class ReviewSpider(SourceSpider):
         self._prepare(self.crawler.settings.get("LADDER_SALT") or author_salt(self.db))
 
     def open_feed(self) -> None:
-        # Review keys do not depend on the salt; reviewer hashes are made where the feed is
-        # ingested, with that database's salt.
+        # Review keys do not depend on the salt; reviewer names are sealed to the central
+        # database's key and hashed where the feed is ingested, with that database's salt.
         self._prepare(salt="")
 
     def _prepare(self, salt: str) -> None:
@@ -252,7 +261,7 @@ class ReviewSpider(SourceSpider):
             stats.set_value("ladder/first_empty_page", response.url)
             logger.warning("%s: no reviews found on this page", response.url)
         if self.feed:
-            yield review_item(response.url, page)
+            yield review_item(response.url, page, self.author_key)
         else:
             yield ReviewPage(url=response.url, raw=page.reviews, aggregate=page.aggregate)
         self.visited.add(canonicalize_url(response.url))

@@ -6,6 +6,7 @@ source."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -24,9 +25,17 @@ from urllib.request import urlopen
 import pytest
 from click.testing import CliRunner
 
-from crawler.feed import decode_settled, encode_settled, read_items, read_result
+from crawler.feed import (
+    author_public_key,
+    decode_settled,
+    encode_settled,
+    open_author,
+    read_items,
+    read_result,
+    seal_author,
+)
 from crawler.ingest import ingest_feed
-from crawler.normalize import SourceContext
+from crawler.normalize import SourceContext, author_hash
 from crawler.sources import SOURCE_KINDS
 from db import open_db
 from db.exceptions import ConfigError
@@ -226,6 +235,16 @@ def test_a_cluster_crawl_stores_what_a_local_crawl_stores_and_a_rerun_adds_nothi
     assert all(run["job_id"] and run["retried"] is None for run in runs)
     assert all(Path(run["log_path"]).read_text(encoding="utf-8") for run in runs)
     assert sum(run["reviews_new"] for run in runs) == len(expected)
+    # the feeds left on the nodes hold no reviewer's name, only names sealed to the central key
+    feeds = [
+        path for node in nodes for path in (node.folder / "items").rglob("*") if path.is_file()
+    ]
+    assert feeds
+    text = "\n".join(path.read_text(encoding="utf-8") for path in feeds)
+    assert '"author_sealed"' in text
+    assert '"author"' not in text
+    with contextlib.closing(open_db(local.parent / "ladder.db")) as db:
+        assert db.execute("SELECT count(author_hash) FROM reviews").fetchone()[0] > 500
 
     second = crawl(cluster)
     assert all(o.ok for o in second)
@@ -318,6 +337,31 @@ def test_ingesting_the_same_feed_twice_adds_nothing(tmp_path: Path) -> None:
         assert counts == [(2, 1, 1), (2, 0, 1)]  # the rating 9 of 5 is dropped both times
         assert db["reviews"].count == 1
         assert db.execute("SELECT walk_completed_at FROM sources").fetchone()[0]
+
+
+def test_a_sealed_name_opens_only_with_the_salt_and_hashes_as_a_local_crawl_does(
+    tmp_path: Path,
+) -> None:
+    key = author_public_key("salt")
+    sealed = [seal_author(key, name) for name in ("Lan", "Nguyễn Văn A", "x" * 40)]
+    assert len({len(text) for text in sealed[:2]}) == 1  # padded: short names look alike
+    assert [open_author("salt", text) for text in sealed] == ["Lan", "Nguyễn Văn A", "x" * 40]
+    assert open_author("another salt", sealed[0]) is None
+    feed = json.dumps({"type": "reviews", "url": "http://127.0.0.1/r", "aggregate": None, "raw": [
+        {"native_id": "a1", "rating": 4, "body": "Good", "published": "2026-10-01",
+         "author_sealed": sealed[1]},
+        {"native_id": "a2", "rating": 5, "body": "Fine", "published": "2026-10-02",
+         "author": "Lan"},  # a feed written before names were sealed
+    ]})  # fmt: skip
+    context = SourceContext(
+        "Us", "schemaorg", "127.0.0.1", "salt", now=datetime(2026, 11, 24, tzinfo=UTC)
+    )
+    with contextlib.closing(open_db(tmp_path / "ladder.db")) as db:
+        source = sync_source(db, sync_business(db, "Us"), "schemaorg", "http://127.0.0.1/r")
+        run = start_crawl_run(db, source, "schemaorg")
+        ingest_feed(db, source, run, read_items([feed]), {"finish_reason": "finished"}, context)
+        hashes = dict(db.execute("SELECT native_id, author_hash FROM reviews").fetchall())
+    assert hashes == {"a1": author_hash("nguyễn văn a", "salt"), "a2": author_hash("Lan", "salt")}
 
 
 def test_settled_keys_travel_as_compact_prefixes() -> None:

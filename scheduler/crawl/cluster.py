@@ -30,7 +30,7 @@ from typing import Any
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
-from crawler.feed import MAX_SETTLED, encode_settled, read_items, read_result
+from crawler.feed import MAX_SETTLED, author_public_key, encode_settled, read_items, read_result
 from crawler.ingest import ingest_feed
 from crawler.normalize import SourceContext
 from crawler.sources import with_defaults
@@ -132,6 +132,7 @@ def _prepare(
     with contextlib.closing(open_db(config.database)) as db:
         run_id = start_crawl_run(db, source_id, target.source.kind, log_path=str(log_path), now=now)
         settled = [] if full else newest_settled_keys(db, source_id, MAX_SETTLED)
+        salt = os.environ.get("LADDER_SALT") or author_salt(db)
     arguments = {
         "url": target.source.url,
         "business": target.business.name,
@@ -140,6 +141,8 @@ def _prepare(
         "feed": "1",
         "settled": encode_settled(settled),
         "now": utc_iso(now),
+        # the node seals reviewer names to this key; only this database's salt opens them
+        "author_key": author_public_key(salt),
     }
     settings = crawl_settings(config, target)
     fields = [
