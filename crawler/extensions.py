@@ -149,6 +149,12 @@ def assess_run(
             "has the site changed how it shows dates? Check a page with `ladder extract`"
         )
     unanswered = stats.get("ladder/pages_requested", 0) - stats.get("ladder/pages_answered", 0)
+    if unanswered > 0 and stats.get("ladder/offsite/first"):
+        return False, (
+            f"{unanswered} listing page(s) led off the source's address and were not followed "
+            f"(first: {stats['ladder/offsite/first']}); if the site moved, write its new address "
+            "in ladder.toml"
+        )
     if unanswered > 0:
         return False, (
             f"{unanswered} listing page(s) were never answered (a redirect to another site, a "

@@ -175,7 +175,8 @@ def test_a_redirect_to_another_port_of_the_same_host_is_not_followed(
     assert server.hits("/shop/reviews?page=2") == 1
     assert stored_ids(tmp_path) == {"r1"}  # nothing of the other port stored under this source
     assert not run.ok
-    assert "never answered" in str(run.health)
+    assert "led off the source's address and were not followed" in str(run.health)
+    assert f"(first: {other.url}/shop/reviews?page=2)" in str(run.health)
     log = Path(str(run.log_path)).read_text(encoding="utf-8")
     assert f"{other.url}/shop/reviews?page=2: not followed: another site" in log
     assert "'ladder/offsite/origin': 1" in log
