@@ -179,6 +179,26 @@ def _config_numbers(folder: Path) -> tuple[object, object]:
     return accepted, 0
 
 
+def _hostile_addresses(folder: Path) -> tuple[object, object]:
+    """Sources at a metadata address, written four ways, and at this machine's SSH port, with
+    loopback not allowed: addresses accepted."""
+    accepted = 0
+    for url in [
+        "http://169.254.169.254/latest/meta-data/", "http://2852039166/", "http://0xA9.254.169.254/",
+        "http://[fd00:ec2::254]/", "http://localhost:22/",
+    ]:  # fmt: skip
+        path = write_config(folder, {"Us": [url]})
+        path.write_text(
+            path.read_text(encoding="utf-8").replace("allow_loopback = true", ""), encoding="utf-8"
+        )
+        try:
+            load_config(path)
+            accepted += 1
+        except ConfigError:
+            pass
+    return accepted, 0
+
+
 def _private_database(folder: Path) -> tuple[object, object]:
     """A new ladder.db (it holds the salt of the reviewer hashes): its mode."""
     with contextlib.closing(open_db(folder / "ladder.db")):
@@ -197,6 +217,7 @@ ROWS: list[tuple[str, str, Check]] = [
     ("1 SMTP slow to acknowledge DATA", "copies of one Message-ID at the server", _slow_smtp),
     ("4 `ladder crawl` SIGKILLed mid-crawl", "crawls of the source at once", _killed_parent),
     ("5 hostile cells in an export", "formulas, control chars, cells > 32,767", _spreadsheet),
+    ("6 metadata and loopback source URLs", "addresses accepted", _hostile_addresses),
     ("7 robots.txt answers 503", "listing pages fetched", _robots_unreachable),
     ("8 nan, inf, negatives in ladder.toml", "values accepted", _config_numbers),
     ("9 a new database file", "its mode", _private_database),
