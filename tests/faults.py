@@ -230,6 +230,24 @@ def _next_to_other_host(base: str) -> Pages:
     return site
 
 
+def _link_back_to_page_1(base: str) -> Pages:
+    """The last page's next link leads back to page 1, as some themes' pagers do."""
+    site = healthy_site()
+    text = _page_text(PAGES).replace("</head>", f'<link rel="next" href="{PATH}"></head>')
+    site[page_path(PAGES)] = Page(text)
+    return site
+
+
+def _endless_recycled(base: str) -> Pages:
+    """Next links that go on for ever: past the last page, 50 more pages of its own reviews."""
+    site = healthy_site()
+    last = _page_text(PAGES)
+    for number in range(PAGES, PAGES + 50):
+        text = last.replace("</head>", f'<link rel="next" href="{PATH}?page={number + 1}"></head>')
+        site[page_path(number)] = Page(text)
+    return site
+
+
 CASES = [
     Case("http_500", "500, 500, then the page", with_page(2, Page("oops", status=500), Page("oops", status=500)), "recovered", 60),
     Case("http_502_503", "502, 503, then the page", with_page(2, Page("", status=502), Page("", status=503)), "recovered", 60),
@@ -245,6 +263,8 @@ CASES = [
     Case("redirect_loop", "a redirect to itself", replaced(2, "", status=302, headers={"Location": page_path(2)}), "unhealthy", 20, "never answered"),
     Case("redirect_other_host", "a redirect to another host", _other_host, "unhealthy", 20, "led off the source's address"),
     Case("next_to_other_host", "the next-page link points at another host", _next_to_other_host, "unhealthy", 20, "led off the source's address", expected_total=20, recovery=_next_to_other_host),
+    Case("link_back_to_page_1", "the last page's next link leads back to page 1", _link_back_to_page_1, "recovered", 60),
+    Case("endless_recycled", "next links for ever over the last page's reviews", _endless_recycled, "recovered", 60, "brought no review not already read"),
     Case("missing_charset", "no charset anywhere (UTF-8 bytes)", _charset("text/html", "utf-8", meta=False), "recovered", 60),
     Case("meta_charset_only", "no header charset, <meta> says UTF-8", _charset("text/html", "utf-8", meta=True), "recovered", 60),
     Case("wrong_charset", "header says latin-1, bytes are UTF-8", _charset("text/html; charset=iso-8859-1", "utf-8", meta=True), "recovered", 60),
