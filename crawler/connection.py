@@ -5,6 +5,11 @@ for it when it is built (it needs its source row before the first request), the 
 crawl-run recorder borrow it, and it closes itself when the crawler's engine has stopped, after the
 pipelines flushed their last batch and the recorder wrote the run's end. Nobody else opens or
 closes it. A feed-mode crawl on a Scrapyd node never asks for it, so it never opens.
+
+Many crawls in one process (:mod:`crawler.batch`) share one connection to their database
+(:func:`share`): its owner is then the batch, and a crawl's :class:`CrawlDatabase` borrows it
+without closing it. They run on one thread, so one write transaction is done before the next
+begins.
 """
 
 from __future__ import annotations
@@ -17,6 +22,23 @@ from scrapy.exceptions import UsageError
 from sqlite_utils import Database
 
 from db import open_db
+
+#: Connections shared by every crawl of this process, by database path (:func:`share`).
+_SHARED: dict[str, Database] = {}
+
+
+def share(path: str) -> Database:
+    """Open the database at ``path`` for every crawl this process runs until :func:`unshare`."""
+    if path not in _SHARED:
+        _SHARED[path] = open_db(path)
+    return _SHARED[path]
+
+
+def unshare(path: str) -> None:
+    """Close the shared connection to ``path``."""
+    db = _SHARED.pop(path, None)
+    if db is not None:
+        db.close()
 
 
 class CrawlDatabase:
@@ -39,10 +61,10 @@ class CrawlDatabase:
     def db(self) -> Database:
         """The connection, opened (with migrations applied) on first use."""
         if self._db is None:
-            self._db = open_db(self.path)
+            self._db = _SHARED.get(self.path) or open_db(self.path)
         return self._db
 
     def close(self) -> None:
-        if self._db is not None:
+        if self._db is not None and self._db is not _SHARED.get(self.path):
             self._db.close()
             self._db = None

@@ -75,6 +75,13 @@ _EXCEPTION_CAUSES = {
     "ResponseNeverReceived": "no answer (connection dropped)",
     "ResponseFailed": "the answer broke off",
     "SSLError": "TLS error",
+    # Scrapy's own names for the same (scrapy.exceptions, 2.14 and later).
+    "DownloadConnectionRefusedError": "connection refused (is the site up, the port right?)",
+    "CannotResolveHostError": "host not found (DNS): check the URL's host name",
+    "DownloadTimeoutError": "timed out",
+    "DownloadCancelledError": "the download was cancelled",
+    "DownloadFailedError": "the download failed",
+    "ResponseDataLossError": "the answer broke off",
 }
 #: HTTP statuses worth naming.
 _STATUS_NAMES = {
@@ -284,6 +291,7 @@ class CrawlRunRecorder:
         stats = self._stats()
         figures = run_figures(stats)
         ok, health = assess_run(figures, reason, stats, spider.items_name)
+        reason, health = stopped_reason(reason, health, self.crawler.settings)
         update_crawl_run(
             spider.db,
             self.run_id,
@@ -293,8 +301,20 @@ class CrawlRunRecorder:
             ok=int(ok),
             health=health,
         )
-        log = logger.info if ok else logger.error
+        log = spider.logger.info if ok else spider.logger.error
         log("crawl run %d %s: %s", self.run_id, "ok" if ok else "UNHEALTHY", health)
+
+
+def stopped_reason(reason: str, health: str, settings: Any) -> tuple[str, str]:
+    """A crawl stopped from outside, in the words ``ladder status`` uses: past its time limit
+    (Scrapy's ``closespider_timeout``, set from ``[crawl].source_timeout``) is ``"timeout"``,
+    stopped by a signal (``shutdown``: Ctrl-C, ``ladder crawl`` stopped) is ``"interrupted"``."""
+    if reason == "closespider_timeout":
+        limit = settings.getfloat("CLOSESPIDER_TIMEOUT")
+        return "timeout", f"stopped after {limit:g} s ([crawl].source_timeout)"
+    if reason == "shutdown":
+        return "interrupted", "stopped before the end: the crawl was interrupted"
+    return reason, health
 
 
 def feed_result(spider: SourceSpider, reason: str, stats: dict[str, Any]) -> dict[str, Any]:

@@ -122,10 +122,11 @@ class SameOriginMiddleware:
         stats.inc_value(f"ladder/offsite/{refused}")
         if stats.get_value("ladder/offsite/first") is None:
             stats.set_value("ladder/offsite/first", request.url)
+        log = spider.logger if spider is not None else logger
         if refused == "scheme":
-            logger.warning("%s: not fetched: only http and https pages are crawled", request.url)
+            log.warning("%s: not fetched: only http and https pages are crawled", request.url)
         else:
-            logger.warning(
+            log.warning(
                 "%s: not followed: another site than the source's %s (scheme, host and port "
                 "must match); if the site has moved, write its new address in ladder.toml",
                 request.url,

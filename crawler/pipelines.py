@@ -62,7 +62,10 @@ class _PagePipeline:
 
 
 def normalize_item(
-    item: ReviewPage, context: SourceContext, inc: Callable[[str, int], None]
+    item: ReviewPage,
+    context: SourceContext,
+    inc: Callable[[str, int], None],
+    log: logging.Logger | logging.LoggerAdapter[logging.Logger] = logger,
 ) -> None:
     """Normalise and validate a page's raw reviews in place, counting what was read, the fields
     present, every drop reason and what the dates showed (``ladder/dates/…``: reviews with no
@@ -74,7 +77,7 @@ def normalize_item(
     for name, count in page.dates.items():
         inc(f"ladder/dates/{name}", count)
     if page.dates["mixed_order_pages"]:
-        logger.warning(
+        log.warning(
             "%s: dates that can only be day-first (%d) and only month-first (%d) on one page",
             item.url,
             page.dates["day_first"],
@@ -86,7 +89,7 @@ def normalize_item(
     for reason, count in item.dropped.items():
         inc(f"ladder/dropped/{reason}", count)
     if item.dropped:
-        logger.info("%s: dropped %s", item.url, dict(item.dropped))
+        log.info("%s: dropped %s", item.url, dict(item.dropped))
 
 
 class NormalizePipeline(_PagePipeline):
@@ -95,7 +98,7 @@ class NormalizePipeline(_PagePipeline):
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, ReviewPage):
             return item
-        normalize_item(item, self.spider.context, self.inc)
+        normalize_item(item, self.spider.context, self.inc, self.spider.logger)
         return item
 
 
@@ -113,8 +116,10 @@ class ReviewBatches:
         inc: Callable[[str, int], None],
         now: datetime | None = None,
         clock: Callable[[], float] = time.monotonic,
+        log: logging.Logger | logging.LoggerAdapter[logging.Logger] = logger,
     ) -> None:
         self.writer = writer
+        self.log = log
         self.run_id = run_id
         self.inc = inc
         self.now = now
@@ -161,7 +166,7 @@ class ReviewBatches:
         except DatabaseError as error:  # the pages are fetched again by the next crawl
             self.inc("ladder/store_errors", 1)
             self.inc("ladder/reviews_unsaved", len(rows))
-            logger.error("could not store %d reviews: %s", len(rows), error)
+            self.log.error("could not store %d reviews: %s", len(rows), error)
             return
         self.inc("ladder/reviews_new", counts.new)
         self.inc("ladder/reviews_changed", counts.changed)
@@ -170,7 +175,7 @@ class ReviewBatches:
             self.inc("ladder/reviews_moved", counts.moved)
         if counts.rejected:
             self.inc("ladder/dropped/rejected_by_database", counts.rejected)
-            logger.error("the database refused %d reviews; this is a bug", counts.rejected)
+            self.log.error("the database refused %d reviews; this is a bug", counts.rejected)
 
 
 class StorePipeline(_PagePipeline):
@@ -183,7 +188,9 @@ class StorePipeline(_PagePipeline):
             return item
         if self.batches is None:
             spider = self.spider
-            self.batches = ReviewBatches(spider.writer, spider.run_id, self.inc, spider.now)
+            self.batches = ReviewBatches(
+                spider.writer, spider.run_id, self.inc, spider.now, log=spider.logger
+            )
         self.batches.add(item, item.aggregate)
         return item
 
@@ -203,7 +210,7 @@ class StorePipeline(_PagePipeline):
         try:
             spider.writer.walk_completed(spider.now)
         except DatabaseError as error:
-            logger.error("could not record the completed walk: %s", error)
+            spider.logger.error("could not record the completed walk: %s", error)
 
 
 class SignalStorePipeline(_PagePipeline):
@@ -228,7 +235,7 @@ class SignalStorePipeline(_PagePipeline):
             # A page missing from this observation would make its signals look gone.
             self.inc("ladder/signals_unsaved", len(self.found))
             missing = spider.unreadable or ["the crawl stopped before every page was read"]
-            logger.warning(
+            spider.logger.warning(
                 "signals of %s not stored: %s; the previous observation stands",
                 spider.business,
                 ", ".join(missing[:3])

@@ -156,10 +156,10 @@ class SourceSpider(scrapy.Spider):
         if isinstance(error, HttpError):
             status = error.response.status
             self.count(f"ladder/failed_status/{status}")
-            logger.error("%s: HTTP %d after retries", error.response.url, status)
+            self.logger.error("%s: HTTP %d after retries", error.response.url, status)
         else:
             request = getattr(failure, "request", None)
-            logger.error("%s: %s", getattr(request, "url", "?"), failure.getErrorMessage())
+            self.logger.error("%s: %s", getattr(request, "url", "?"), failure.getErrorMessage())
 
     def body(self, response: Response) -> bytes:
         """The page as UTF-8, its encoding decided from its bytes before its header
@@ -168,7 +168,7 @@ class SourceSpider(scrapy.Spider):
         page = decode_page(response.body, content_type.decode("latin-1") if content_type else None)
         if page.replaced:
             self.count("ladder/text/replaced_bytes", page.replaced)
-            logger.warning(
+            self.logger.warning(
                 "%s: %d byte(s) not valid %s, read as U+FFFD",
                 response.url,
                 page.replaced,
@@ -252,14 +252,14 @@ class ReviewSpider(SourceSpider):
         )
         if garbled:
             stats.inc_value("ladder/text/garbled_reviews", garbled)
-            logger.warning("%s: %d review(s) look garbled (mojibake)", response.url, garbled)
+            self.logger.warning("%s: %d review(s) look garbled (mojibake)", response.url, garbled)
         for problem in page.problems:
             stats.inc_value("ladder/page_problems")
-            logger.warning("%s: %s", response.url, problem)
+            self.logger.warning("%s: %s", response.url, problem)
         if not page.reviews:
             stats.inc_value("ladder/pages_empty")
             stats.set_value("ladder/first_empty_page", response.url)
-            logger.warning("%s: no reviews found on this page", response.url)
+            self.logger.warning("%s: no reviews found on this page", response.url)
         if self.feed:
             yield review_item(response.url, page, self.author_key)
         else:
@@ -267,7 +267,7 @@ class ReviewSpider(SourceSpider):
         self.visited.add(canonicalize_url(response.url))
         next_url = page.next_url
         if next_url and canonicalize_url(next_url) in self.visited:
-            logger.info(
+            self.logger.info(
                 "%s: the next link leads back to %s, read already: the end of the listing",
                 response.url,
                 next_url,
@@ -281,14 +281,14 @@ class ReviewSpider(SourceSpider):
             return
         if not self.full and page.reviews and self.reaches_settled(page):
             stats.set_value("ladder/stopped_at_known_page", number)
-            logger.info(
+            self.logger.info(
                 "page %d ends with reviews already stored: stopping (crawl with --full to read all)",
                 number,
             )
             self.walk_complete = True
         elif self.brings_nothing_new(page):
             stats.set_value("ladder/walk/stopped_without_new", number)
-            logger.warning(
+            self.logger.warning(
                 "%s: stopping at page %d: the last %d pages brought no review not already read "
                 "in this crawl (next links that go round, or recycled reviews)",
                 response.url,
@@ -298,7 +298,7 @@ class ReviewSpider(SourceSpider):
             self.walk_complete = not self.walk_broken
         elif number >= self.max_pages:
             stats.set_value("ladder/max_pages_reached", self.max_pages)
-            logger.info("stopping at the page limit (%d pages)", self.max_pages)
+            self.logger.info("stopping at the page limit (%d pages)", self.max_pages)
             self.walk_complete = True
         else:
             yield self.page_request(next_url, number + 1)

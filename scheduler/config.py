@@ -65,8 +65,11 @@ class CrawlConfig:
     max_pages: int = 200
     source_timeout: float = 3600.0
     parallel: int = 2
-    #: "local": one ``scrapy crawl`` subprocess per source; "scrapyd": jobs on Scrapyd nodes,
-    #: their items ingested here (docs/scaling.md).
+    #: Crawl processes the sources are shared among (each a Scrapy process crawling many
+    #: sources); 0: one per CPU core, never more than ``parallel``.
+    processes: int = 0
+    #: "local": every source crawled in this machine's crawl processes; "scrapyd": jobs on
+    #: Scrapyd nodes, their items ingested here (docs/scaling.md).
     engine: str = "local"
     scrapyd_nodes: tuple[str, ...] = ()
     scrapyd_project: str = "service-ladder"
@@ -178,6 +181,7 @@ RANGES: dict[str, dict[str, Range]] = {
         "max_pages": PAGES,
         "source_timeout": Range(0, 7 * 86_400, low_included=False),
         "parallel": Range(1, 64),
+        "processes": Range(0, 64),
         "scrapyd_poll": _SECONDS,
         "scrapyd_http_timeout": _SECONDS,
     },

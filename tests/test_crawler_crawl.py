@@ -93,15 +93,17 @@ def test_a_crawl_process_does_not_import_numpy(
     tmp_path: Path, server: FixtureServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # sqlite-utils imports numpy whenever it is installed (0.1 s a process); `python -m crawler`
-    # marks it absent. The interpreter lists every import it makes in the crawl's log.
+    # marks it absent. The interpreter lists every import it makes on its standard error: the
+    # crawl process's own log (logs/…-crawl-….log), beside each source's.
     monkeypatch.setenv("PYTHONPROFILEIMPORTTIME", "1")
     serve_pages(server, 1)
     run = crawl(tmp_path, server).run
     assert run is not None
     assert run.ok, run.health
+    (process_log,) = (tmp_path / "logs").glob("*-crawl-*.log")
     imported = {
         line.split("|")[-1].strip()
-        for line in Path(str(run.log_path)).read_text(encoding="utf-8").splitlines()
+        for line in process_log.read_text(encoding="utf-8").splitlines()
         if line.startswith("import time:")
     }
     assert {"sqlite_utils", "crawler.source_spider"} <= imported

@@ -27,7 +27,7 @@ from scheduler.cli.app import CRAWL_EXIT, Exit, cli, load, load_optional
 )
 @click.pass_context
 def crawl(ctx: click.Context, businesses: tuple[str, ...], kind: str | None, full: bool) -> None:
-    """Crawl every source (or those of BUSINESSES), one process per source.
+    """Crawl every source (or those of BUSINESSES), in one Scrapy process per CPU core.
 
     Crawls are incremental: each source is read newest first until a page holds no new review.
     Run with --full now and then (weekly, say) to pick up edited reviews and late owner replies.

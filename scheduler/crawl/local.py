@@ -1,12 +1,14 @@
-"""The local crawl engine: each source crawled as its own ``python -m crawler crawl`` subprocess.
+"""The local crawl engine: every source of a crawl in one ``python -m crawler batch`` process.
 
-:func:`run_crawl` crawls one source in a subprocess (a second in-process crawl would hit
-``ReactorNotRestartable``), in a new session so a timeout kills its whole process group, under the
-source's lock file (:func:`scheduler.crawl.targets.source_lock`, inherited by the crawl process,
-so a crawl whose parent was killed still holds it) so two crawls of one source never overlap,
-with its log kept beside the database. The ``crawl_runs`` row is created here and
-completed by the crawl; when the crawl dies before completing it, it is completed here with the
-reason.
+:func:`run_crawls` hands the sources to one crawl process (:mod:`crawler.batch`): Python, Scrapy
+and the project are loaded once, whatever the number of sources, and the process crawls
+``[crawl].parallel`` sources at once, at most ``[crawl].concurrency_per_site`` of them on one site.
+The process takes each source's lock (:func:`scheduler.crawl.targets.source_lock`'s file) itself,
+as that source's crawl starts, and creates its ``crawl_runs`` row; the crawl completes the row.
+A source whose crawl dies before completing its row is completed here with the reason: a crawl
+over ``[crawl].source_timeout`` is stopped by the process itself, a process that stops saying it is
+alive is killed with its process group, and so is the process when ``ladder crawl`` is
+interrupted. Its own log, and every source's, is kept beside the database.
 """
 
 from __future__ import annotations
@@ -15,13 +17,16 @@ import contextlib
 import json
 import logging
 import os
+import queue
 import signal
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import IO, Any
+from urllib.parse import urlparse
 
 from db import open_db
 from db.queries import crawl_run
@@ -37,7 +42,7 @@ from scheduler.crawl.targets import (
     CrawlTarget,
     crawl_log_path,
     crawl_settings,
-    source_lock,
+    lock_path,
     spider_options,
     sync_config,
 )
@@ -47,122 +52,333 @@ logger = logging.getLogger(__name__)
 #: Seconds a crawl gets to stop after each of two SIGTERMs (the first asks Scrapy to close
 #: cleanly, the second to stop at once) before SIGKILL.
 KILL_GRACE_SECONDS = 5.0
+#: A crawl process that has not said it is alive for this long is stuck, and killed (it says so
+#: every :data:`crawler.batch.ALIVE_SECONDS`).
+STALL_SECONDS = 120.0
+#: What a source skipped because its lock is held says.
+BUSY = "another crawl of this source is running"
+
+
+def site(url: str) -> str:
+    """The site a source's pages come from, for politeness: scheme, host and port."""
+    parsed = urlparse(url)
+    port = parsed.port or {"http": 80, "https": 443}.get(parsed.scheme, 0)
+    return f"{parsed.scheme}://{parsed.hostname}:{port}"
 
 
 def crawl_command(
-    config: Config, target: CrawlTarget, run_id: int, *, full: bool = False
+    config: Config, target: CrawlTarget, run_id: int | None = None, *, full: bool = False
 ) -> list[str]:
-    """The ``python -m crawler crawl`` command line for one source (``full``: every page, not only
-    until the first page of known reviews)."""
-    source = target.source
-    settings = {"LADDER_DB": str(config.database.resolve()), **crawl_settings(config, target)}
-    command = [sys.executable, "-m", "crawler", "crawl", source.kind]
-    arguments = {
-        "url": source.url,
-        "business": target.business.name,
-        "run_id": run_id,
-        "options": json.dumps(spider_options(target), ensure_ascii=False),
-        "full": int(full),
-    }
-    if (frozen := clock.frozen()) is not None:  # relative dates read from the same instant
-        arguments["now"] = frozen.isoformat()
+    """The ``python -m crawler crawl`` command line that crawls one source by itself, with the
+    spider arguments and Scrapy settings a batch gives it (to run one source by hand, or to
+    profile it)."""
+    (source,) = batch_job(config, [target], {_key(target): 0}, full=full)["sources"]
+    command = [sys.executable, "-m", "crawler", "crawl", target.source.kind]
+    arguments = dict(source["arguments"], **({"run_id": run_id} if run_id is not None else {}))
     for name, value in arguments.items():
         command += ["-a", f"{name}={value}"]
-    for name, value in settings.items():
+    for name, value in source["settings"].items():
         command += ["-s", f"{name}={value}"]
     return command
+
+
+def _key(target: CrawlTarget) -> tuple[str, str, str]:
+    return target.business.name, target.source.kind, target.source.url
+
+
+def batch_job(
+    config: Config,
+    targets: Sequence[CrawlTarget],
+    ids: dict[tuple[str, str, str], int],
+    *,
+    full: bool = False,
+) -> dict[str, Any]:
+    """The job :mod:`crawler.batch` reads: the database, ``parallel``, and each source's spider
+    arguments, Scrapy settings, site, log file and lock file."""
+    started = clock.now()
+    frozen = clock.frozen()
+    sources = []
+    for index, target in enumerate(targets):
+        source = target.source
+        source_id = ids[_key(target)]
+        arguments: dict[str, Any] = {
+            "url": source.url,
+            "business": target.business.name,
+            "options": json.dumps(spider_options(target), ensure_ascii=False),
+            "full": str(int(full)),
+        }
+        if frozen is not None:  # relative dates read from the same instant
+            arguments["now"] = frozen.isoformat()
+        settings = {
+            "LADDER_DB": str(config.database.resolve()),
+            **crawl_settings(config, target),
+            "CLOSESPIDER_TIMEOUT": config.crawl.source_timeout,
+        }
+        sources.append(
+            {
+                "index": index,
+                "kind": source.kind,
+                "source_id": source_id,
+                "site": site(source.url),
+                "site_limit": config.crawl.concurrency_per_site,
+                "arguments": arguments,
+                "settings": settings,
+                "log": str(crawl_log_path(config, target, started)),
+                "lock": str(lock_path(config, source_id)),
+            }
+        )
+    return {
+        "database": str(config.database.resolve()),
+        "parallel": config.crawl.parallel,
+        "now": frozen.isoformat() if frozen is not None else None,
+        "sources": sources,
+    }
+
+
+def split_job(job: dict[str, Any], processes: int) -> list[dict[str, Any]]:
+    """``job`` shared among at most ``processes`` crawl processes, each with a share of
+    ``parallel`` (at least one source at a time each). Politeness holds across them: a site's
+    sources are dealt among at most ``site_limit`` processes, and its limit is divided among
+    them, so the site never has more of its sources crawled at once than ``site_limit``. Each
+    process gets about as many sources as the others; the order within a process is the job's."""
+    sources = job["sources"]
+    count = max(1, min(processes, job["parallel"], len(sources)))
+    shares = [{**job, "sources": []} for _ in range(count)]
+    for number, share in enumerate(shares):
+        share["parallel"] = job["parallel"] // count + (number < job["parallel"] % count)
+    sites: dict[str, list[dict[str, Any]]] = {}
+    for source in sources:
+        sites.setdefault(source["site"], []).append(source)
+    for group in sorted(sites.values(), key=len, reverse=True):
+        limit = group[0]["site_limit"]
+        parts = max(1, min(limit, count, len(group)))
+        targets = sorted(range(count), key=lambda n: len(shares[n]["sources"]))[:parts]
+        for part, number in enumerate(targets):
+            part_limit = limit // parts + (part < limit % parts)
+            shares[number]["sources"] += [
+                {**source, "site_limit": part_limit} for source in group[part::parts]
+            ]
+    for share in shares:
+        share["sources"].sort(key=lambda source: source["index"])
+    return [share for share in shares if share["sources"]]
+
+
+def process_count(config: Config) -> int:
+    """How many crawl processes a crawl may use: ``[crawl].processes``, or one per CPU core."""
+    return config.crawl.processes or os.cpu_count() or 1
+
+
+def run_crawls(
+    config: Config,
+    targets: Sequence[CrawlTarget],
+    *,
+    ids: dict[tuple[str, str, str], int] | None = None,
+    on_start: Callable[[CrawlTarget, int], None] | None = None,
+    full: bool = False,
+) -> list[CrawlOutcome]:
+    """Crawl ``targets`` in the crawl processes (:func:`split_job`); their outcomes in the same
+    order.
+
+    Never raises for a crawl that fails: the failure is recorded in its row (``ok = 0`` and
+    ``health`` saying why). Ctrl-C (KeyboardInterrupt) stops the processes and their crawls,
+    records them as interrupted, and is raised again."""
+    if ids is None:
+        ids = sync_config(config)
+    job = batch_job(config, targets, ids, full=full)
+    for target in targets:
+        if target.source.options.get("ignore_robots"):
+            logger.warning(
+                "%s: robots.txt ignored (ignore_robots = true in %s)", target.label, config.path
+            )
+    batches = [
+        _Batch(share, batch_log_path(config), targets, on_start)
+        for share in split_job(job, process_count(config))
+    ]
+    threads = [threading.Thread(target=batch.run, daemon=True) for batch in batches]
+    for thread in threads:
+        thread.start()
+    try:
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(0.5)
+    except BaseException:  # Ctrl-C: stop every process and its crawls
+        for batch in batches:
+            batch.cancel.set()
+        for thread in threads:
+            thread.join()
+        for batch in batches:
+            _complete_unfinished(config, targets, batch, "interrupted")
+        raise
+    outcomes: dict[int, CrawlOutcome] = {}
+    for batch in batches:
+        _complete_unfinished(config, targets, batch, batch.reason or "exit code ?")
+    with contextlib.closing(open_db(config.database)) as db:
+        for batch in batches:
+            for index in batch.indexes:
+                if index in batch.skipped:
+                    outcomes[index] = CrawlOutcome(targets[index], None, skipped=BUSY)
+                else:
+                    outcomes[index] = CrawlOutcome(
+                        targets[index], crawl_run(db, batch.run_ids[index])
+                    )
+    return [outcomes[index] for index in range(len(targets))]
 
 
 def run_crawl(
     config: Config,
     target: CrawlTarget,
     *,
-    source_id: int | None = None,
     on_start: Callable[[CrawlTarget, int], None] | None = None,
-    cancel: threading.Event | None = None,
     full: bool = False,
 ) -> CrawlOutcome:
-    """Crawl one source in a subprocess and return its ``crawl_runs`` row.
+    """Crawl one source (:func:`run_crawls` of one) and return its outcome."""
+    return run_crawls(config, [target], on_start=on_start, full=full)[0]
 
-    Never raises for a crawl that fails: the failure is recorded in the row (``ok = 0`` and
-    ``health`` saying why) and the outcome says so. Setting ``cancel`` stops the crawl.
-    """
-    if source_id is None:
-        source_id = sync_config(config)[target.business.name, target.source.kind, target.source.url]
-    with source_lock(config, source_id) as lock:
-        if not lock:
-            return CrawlOutcome(target, None, skipped="another crawl of this source is running")
-        started = clock.now()
-        log_path = crawl_log_path(config, target, started)
-        with contextlib.closing(open_db(config.database)) as db:
-            run_id = start_crawl_run(
-                db, source_id, target.source.kind, log_path=str(log_path), now=started
+
+def batch_log_path(config: Config) -> Path:
+    """The crawl process's own log (what is not one source's): ``logs/…-crawl-….log``."""
+    logs = config.database.parent / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    return logs / f"{clock.now():%Y%m%dT%H%M%S}-crawl-{os.urandom(3).hex()}.log"
+
+
+class _Batch:
+    """One crawl process and what it said: the run id of every source it started, the sources
+    it skipped, and how it ended (``reason``: ``"exit code N"``, ``"stalled"`` or
+    ``"interrupted"``). :meth:`run` runs it to its end, on a thread of its own; setting
+    ``cancel`` stops it."""
+
+    def __init__(
+        self,
+        job: dict[str, Any],
+        log_path: Path,
+        targets: Sequence[CrawlTarget],
+        on_start: Callable[[CrawlTarget, int], None] | None,
+    ) -> None:
+        self.job = job
+        self.log_path = log_path
+        self.targets = targets
+        self.on_start = on_start
+        self.indexes = [source["index"] for source in job["sources"]]
+        self.run_ids: dict[int, int] = {}
+        self.skipped: set[int] = set()
+        self.reason: str | None = None
+        self.cancel = threading.Event()
+
+    def run(self) -> None:
+        try:
+            self.reason = self._run()
+        except BaseException as error:
+            self.reason = f"could not run the crawl process ({error})"
+
+    def _run(self) -> str:
+        env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings", "PYTHONUNBUFFERED": "1"}
+        with self.log_path.open("ab") as log:
+            process = subprocess.Popen(  # our own interpreter, no shell
+                [sys.executable, "-m", "crawler", "batch"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                env=env,
+                start_new_session=True,
+                text=True,
+                encoding="utf-8",
             )
-        if on_start is not None:
-            on_start(target, run_id)
-        if target.source.options.get("ignore_robots"):
-            logger.warning(
-                "%s: robots.txt ignored (ignore_robots = true in %s)", target.label, config.path
-            )
-        command = crawl_command(config, target, run_id, full=full)
-        returncode, stopped = _run_subprocess(config, command, log_path, cancel, lock.fd)
-        with contextlib.closing(open_db(config.database)) as db:
-            run = crawl_run(db, run_id)
-            if stopped or run.finished_at is None:  # killed, or died before recording its end
-                reason = stopped or f"exit code {returncode}"
-                health = {
-                    "timeout": f"stopped after {config.crawl.source_timeout:g} s "
-                    "([crawl].source_timeout)",
-                    "interrupted": "stopped before the end: the crawl was interrupted",
-                }.get(reason, f"the crawl process failed ({reason}); see {log_path}")
+            assert process.stdin is not None
+            assert process.stdout is not None
+            try:
+                process.stdin.write(json.dumps(self.job, ensure_ascii=False))
+                process.stdin.close()
+                events: queue.Queue[dict[str, Any] | None] = queue.Queue()
+                reader = threading.Thread(target=_read_events, args=(process.stdout, events))
+                reader.daemon = True
+                reader.start()
+                heard = time.monotonic()
+                while True:
+                    if self.cancel.is_set():
+                        _kill_group(process)
+                        return "interrupted"
+                    try:
+                        event = events.get(timeout=0.5)
+                    except queue.Empty:
+                        if time.monotonic() - heard > STALL_SECONDS:
+                            _kill_group(process)
+                            return "stalled"
+                        continue
+                    heard = time.monotonic()
+                    if event is None:  # the process closed its output: it is ending
+                        return f"exit code {process.wait()}"
+                    self.heard(event)
+            except BaseException:
+                _kill_group(process)
+                raise
+            finally:
+                process.stdout.close()
+
+    def heard(self, event: dict[str, Any]) -> None:
+        index = event.get("index")
+        if not isinstance(index, int) or index not in self.indexes:
+            return
+        if event["event"] == "started":
+            self.run_ids[index] = int(event["run_id"])
+            if self.on_start is not None:
+                self.on_start(self.targets[index], self.run_ids[index])
+        elif event["event"] == "skipped":
+            self.skipped.add(index)
+
+
+def _complete_unfinished(
+    config: Config, targets: Sequence[CrawlTarget], batch: _Batch, reason: str
+) -> None:
+    """Complete the rows a crawl process left open (it died or was killed), and give a row to
+    every source of its share it never started, when it ended before its job did."""
+    health = {
+        "interrupted": "stopped before the end: the crawl was interrupted",
+        "stalled": f"the crawl process stopped answering for {STALL_SECONDS:g} s and was killed; "
+        f"see {batch.log_path}",
+    }.get(reason, f"the crawl process failed ({reason}); see {batch.log_path}")
+    with contextlib.closing(open_db(config.database)) as db:
+        for run_id in batch.run_ids.values():
+            if crawl_run(db, run_id).finished_at is None:
                 update_crawl_run(
                     db, run_id, finished_at=utc_iso(), finish_reason=reason, ok=0, health=health
                 )
-                run = crawl_run(db, run_id)
-    return CrawlOutcome(target, run)
+        if reason == "interrupted":
+            return  # the sources not started are not crawled: nothing to record
+        for source in batch.job["sources"]:
+            index = source["index"]
+            if index in batch.run_ids or index in batch.skipped:
+                continue
+            batch.run_ids[index] = start_crawl_run(
+                db,
+                source["source_id"],
+                targets[index].source.kind,
+                log_path=str(batch.log_path),
+                now=clock.now(),
+            )
+            update_crawl_run(
+                db,
+                batch.run_ids[index],
+                finished_at=utc_iso(),
+                finish_reason=reason,
+                ok=0,
+                health=f"not crawled: {health}",
+            )
 
 
-def _run_subprocess(
-    config: Config,
-    command: list[str],
-    log_path: Path,
-    cancel: threading.Event | None,
-    lock_fd: int | None = None,
-) -> tuple[int, str | None]:
-    """``(exit code, None)``, or ``(exit code, "timeout" | "interrupted")`` when it was stopped.
-    The crawl process inherits ``lock_fd``, the source's locked file: it holds the lock as long
-    as it lives, even if this process is killed."""
-    env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings", "PYTHONUNBUFFERED": "1"}
-    deadline = time.monotonic() + config.crawl.source_timeout
-    with log_path.open("ab") as log:
-        process = subprocess.Popen(  # noqa: S603 - our own interpreter, no shell
-            command,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=log,
-            env=env,
-            start_new_session=True,
-            pass_fds=() if lock_fd is None else (lock_fd,),
-        )
-        try:
-            while True:
-                try:
-                    return process.wait(timeout=0.5), None
-                except subprocess.TimeoutExpired:
-                    if cancel is not None and cancel.is_set():
-                        stopped = "interrupted"
-                    elif time.monotonic() >= deadline:
-                        stopped = "timeout"
-                    else:
-                        continue
-                    _kill_group(process)
-                    return process.returncode, stopped
-        except BaseException:  # KeyboardInterrupt in this thread: do not leave the crawl running
-            _kill_group(process)
-            raise
+def _read_events(stream: IO[str], events: queue.Queue[dict[str, Any] | None]) -> None:
+    """Put each JSON line the crawl process writes in ``events``, then ``None`` at its end."""
+    try:
+        for line in stream:
+            with contextlib.suppress(ValueError):
+                event = json.loads(line)
+                if isinstance(event, dict) and "event" in event:
+                    events.put(event)
+    finally:
+        events.put(None)
 
 
-def _kill_group(process: subprocess.Popen[bytes]) -> None:
+def _kill_group(process: subprocess.Popen[str]) -> None:
     """SIGTERM the crawl's process group twice (Scrapy closes cleanly, then at once), then SIGKILL
     whatever is left of the group."""
     for _ in range(2):

@@ -149,13 +149,19 @@ class SourceLock:
         return self.acquired
 
 
+def lock_path(config: Config, source_id: int) -> Path:
+    """The source's lock file, ``locks/source-N.lock`` beside the database: whoever crawls the
+    source holds an ``flock`` on it for as long as it crawls (:mod:`crawler.batch` locally)."""
+    folder = config.database.parent / "locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"source-{source_id}.lock"
+
+
 @contextlib.contextmanager
 def source_lock(config: Config, source_id: int) -> Iterator[SourceLock]:
     """Hold the source's lock file; yields a false :class:`SourceLock` (without waiting) when
     another crawl holds it."""
-    folder = config.database.parent / "locks"
-    folder.mkdir(parents=True, exist_ok=True)
-    with (folder / f"source-{source_id}.lock").open("a") as handle:
+    with lock_path(config, source_id).open("a") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
