@@ -40,7 +40,7 @@ bench: $(STAMP)
 
 bench-quick: $(STAMP)
 	$(BIN)/python bench/crawl.py --businesses 6 --pages 12 --small-pages 4 --runs 1
-	$(BIN)/python bench/incremental.py --businesses 4 --pages 40 --runs 1
+	$(BIN)/python bench/incremental.py --businesses 4 --pages 40 --many 40 --runs 1
 	$(BIN)/python bench/store.py --reviews 100000 --runs 1
 	$(BIN)/python bench/classify.py --reviews 20000 --runs 1
 	$(BIN)/python bench/rank.py --reviews 100000 --runs 1

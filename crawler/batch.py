@@ -302,8 +302,11 @@ def _reactor() -> Any:
 
 
 #: Scrapy's log counter counts every record of the process in every crawl's stats; the router
-#: counts each source's own.
-_BATCH_EXTENSIONS = {"scrapy.extensions.logcount.LogCount": None}
+#: counts each source's own. Feeds are for Scrapyd's nodes, not for a crawl that stores here.
+_BATCH_EXTENSIONS = {
+    "scrapy.extensions.logcount.LogCount": None,
+    "scrapy.extensions.feedexport.FeedExporter": None,
+}
 
 
 def main(stdin: IO[str] = sys.stdin) -> int:

@@ -11,8 +11,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # the extractors import these items
+if TYPE_CHECKING:  # the extractors and crawler.normalize import these items
     from crawler.extract.signals import Signal
+    from crawler.normalize import ReadPage
 
 
 @dataclass
@@ -102,6 +103,9 @@ class ReviewPage:
     aggregate: RawAggregate | None = None
     reviews: list[Review] = field(default_factory=list)
     dropped: Counter[str] = field(default_factory=Counter)
+    #: The page normalised already, by the spider that needed its review keys
+    #: (:func:`crawler.normalize.read_page`); the pipeline then does not read it again.
+    read: ReadPage | None = None
 
 
 @dataclass

@@ -13,6 +13,7 @@ and it is wrong.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -23,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 
 from crawler.extract.cleaning import clean_text, encodable, guess_language
-from crawler.extract.dates import parse_date, read_date
+from crawler.extract.dates import ReadDate, parse_date, read_date
 from crawler.items import Aggregate, RawAggregate, RawReview, Review
 from db.exceptions import Dropped
 from db.rows import utc_iso
@@ -45,6 +46,8 @@ ESTIMATED = "estimated"
 #: or a time, are stored as NULL: the date as given).
 _COARSE = frozenset({"month", "year"})
 _EARLIEST = datetime(1995, 1, 1, tzinfo=UTC)
+#: A review's date not read yet (:func:`normalize_review` reads it).
+_UNREAD = object()
 _NUMBER = re.compile(r"^\s*([+-]?\d+(?:[.,]\d+)?)\s*(?:/\s*\d+(?:[.,]\d+)?)?\s*$")
 
 
@@ -124,16 +127,22 @@ def normalize_aggregate(raw: RawAggregate) -> Aggregate | None:
     )
 
 
-def normalize_review(raw: RawReview, ctx: SourceContext) -> Review:
-    """A valid :class:`Review`, or :class:`Dropped` with the reason."""
+def normalize_review(
+    raw: RawReview, ctx: SourceContext, *, date: ReadDate | object | None = _UNREAD
+) -> Review:
+    """A valid :class:`Review`, or :class:`Dropped` with the reason. ``date``: its date read
+    already (:func:`_read_published`, in the same context), when it was."""
     rating, rating_raw, scale = normalize_rating(raw.rating, raw.best_rating, raw.worst_rating)
     title = clean_text(raw.title)
     body = clean_text(raw.body)
     if rating is None and title is None and body is None:
         raise Dropped("empty_review")
-    published, precision = _published(raw.published, ctx)
+    read = _read_published(raw.published, ctx) if date is _UNREAD else date
+    published, precision = _published(read if isinstance(read, ReadDate) else None, ctx)
     reply_body = clean_text(raw.reply_body)
-    replied = parse_date(raw.replied, now=ctx.now, tz=ctx.tz, day_first=ctx.day_first)
+    replied = None  # a reply's date is stored with its reply only
+    if reply_body and raw.replied is not None:
+        replied = parse_date(raw.replied, now=ctx.now, tz=ctx.tz, day_first=ctx.day_first)
     if replied is not None and not _EARLIEST <= replied <= ctx.now + timedelta(days=1):
         replied = None  # "0001-01-01" is how some APIs say "no date"; the reply itself is kept
     lang = raw.lang if isinstance(raw.lang, str) and raw.lang.strip() else None
@@ -211,17 +220,18 @@ def read_page(raws: Iterable[RawReview], ctx: SourceContext) -> ReadPage:
     reviews, dropped, keys = page.reviews, page.dropped, set[str]()
     configured = "day_first" if ctx.day_first else "month_first"
     raws = list(raws)
-    for raw in raws:
-        order = _order(raw.published, ctx)
-        if order is not None:
-            page.dates[order] += 1
-            page.dates["against_config"] += order != configured
+    dates: list[ReadDate | object | None] = [_read_published(raw.published, ctx) for raw in raws]
+    for date in dates:
+        if isinstance(date, ReadDate) and date.order is not None:
+            page.dates[date.order] += 1
+            page.dates["against_config"] += date.order != configured
     if page.dates["against_config"] and not page.dates[configured]:
         ctx = replace(ctx, day_first=not ctx.day_first)  # the page's own dates say which way
         page.dates["pages_in_proven_order"] = 1
-    for raw in raws:
+        dates = [_UNREAD] * len(raws)  # read again, in that order
+    for raw, date in zip(raws, dates, strict=True):
         try:
-            review = normalize_review(raw, ctx)
+            review = normalize_review(raw, ctx, date=date)
         except Dropped as drop:
             dropped[drop.reason] += 1
             continue
@@ -237,41 +247,22 @@ def read_page(raws: Iterable[RawReview], ctx: SourceContext) -> ReadPage:
     return page
 
 
-def _order(value: object, ctx: SourceContext) -> str | None:
-    """The order of day and month that the date ``value`` proves, if any."""
-    if value is None:
-        return None
-    read = read_date(value, now=ctx.now, tz=ctx.tz, day_first=ctx.day_first)
-    return None if read is None else read.order
-
-
-def page_keys(raws: Iterable[RawReview], ctx: SourceContext) -> list[str]:
-    """The review keys on a page in page order (a dropped review has none), cheaply: from the
-    platform's ids where it gives them."""
-    keys = []
-    for raw in raws:
-        native_id = _native_id(raw)
-        if native_id:
-            keys.append(review_key(ctx, native_id, ctx.now, None, None))
-            continue
-        try:
-            keys.append(normalize_review(raw, ctx).review_key)
-        except Dropped:
-            continue
-    return keys
-
-
 def _native_id(raw: RawReview) -> str:
     """The platform's id as text ("" for none); half a surrogate pair would not encode."""
     return encodable(raw.native_id.strip()) if raw.native_id else ""
 
 
-def _published(value: object, ctx: SourceContext) -> tuple[datetime, str | None]:
+def _read_published(value: object, ctx: SourceContext) -> ReadDate | None:
+    """The publication date as the page states it, read in the source's context; None when it
+    has none (missing, blank or unreadable)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    return read_date(value, now=ctx.now, tz=ctx.tz, day_first=ctx.day_first)
+
+
+def _published(read: ReadDate | None, ctx: SourceContext) -> tuple[datetime, str | None]:
     """The publication date and its ``date_precision``: the crawl's moment, estimated, when there
     is no readable date; :class:`Dropped` for a date in the future or before 1995."""
-    read = None
-    if value is not None and not (isinstance(value, str) and not value.strip()):
-        read = read_date(value, now=ctx.now, tz=ctx.tz, day_first=ctx.day_first)
     if read is None:
         if ctx.now < _EARLIEST:  # a clock set before 1995 dates nothing
             raise Dropped("date_too_old")
@@ -316,5 +307,9 @@ def author_hash(author: object, salt: str) -> str | None:
     name = clean_text(author)
     if not name:
         return None
-    key = hashlib.sha256(salt.encode()).digest()
-    return _digest(" ".join(name.casefold().split()), key=key, size=10)
+    return _digest(" ".join(name.casefold().split()), key=_author_key(salt), size=10)
+
+
+@functools.lru_cache(maxsize=8)
+def _author_key(salt: str) -> bytes:
+    return hashlib.sha256(salt.encode()).digest()

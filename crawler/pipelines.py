@@ -71,7 +71,7 @@ def normalize_item(
     present, every drop reason and what the dates showed (``ladder/dates/…``: reviews with no
     readable date, pages mixing day-first and month-first dates; a local crawl and a Scrapyd feed's
     ingest both use this)."""
-    page = read_page(item.raw, context)
+    page = item.read if item.read is not None else read_page(item.raw, context)
     item.reviews, item.dropped = page.reviews, page.dropped
     inc("ladder/reviews_parsed", len(item.raw))
     for name, count in page.dates.items():

@@ -18,7 +18,6 @@ ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 1
 DOWNLOAD_DELAY = 2.0
-RANDOMIZE_DOWNLOAD_DELAY = True
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 2.0
 AUTOTHROTTLE_MAX_DELAY = 60.0
@@ -42,6 +41,15 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.robots.RobotsRfc9309Middleware": 100,  # closed where RFC 9309 says closed
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.BackoffRetryMiddleware": 550,
+    # Never used by a crawl of public pages: each middleware is a call per request and response.
+    "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
+}
+SPIDER_MIDDLEWARES = {
+    # The walk limits its own pages (max_pages), sends no Referer (a crawl has no need to say
+    # where it came from), and copies no meta between requests: three calls less per page.
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
+    "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
 }
 
 ITEM_PIPELINES = {
@@ -56,6 +64,11 @@ EXTENSIONS = {
     # leaves behind. An unattended crawl wants neither; it also saves importing aiohttp.
     "scrapy.extensions.remote_control.RemoteControl": None,
 }
+
+# What a callback returns is processed by CONCURRENT_ITEMS asyncio tasks per response (Scrapy makes
+# them all, whatever it returns); ours return a page's item and its next request, handled one after
+# the other (the pipelines do not wait), so the default 100 tasks a page were a fifth of its CPU.
+CONCURRENT_ITEMS = 1
 
 # Scrapy reads a generator callback's source (inspect, ast) on every response to warn about a
 # `return value` in it; our callbacks are tested, and the check was a third of a page's CPU.

@@ -42,7 +42,7 @@ from crawler.extract import EXTRACTORS
 from crawler.extract.encoding import decode_page, looks_garbled
 from crawler.feed import decode_settled, key_prefix, parse_now, review_item
 from crawler.items import ExtractedPage, ReviewPage
-from crawler.normalize import SourceContext, page_keys
+from crawler.normalize import SourceContext, read_page
 from crawler.sources import source_options, with_defaults
 from db.reviews import ReviewWriter
 from db.store import author_salt, sync_business, sync_source
@@ -242,6 +242,9 @@ class ReviewSpider(SourceSpider):
         stats = self.crawler.stats
         assert stats is not None
         page = self.extract(response)
+        # Normalised once, here: the walk needs the review keys, and the pipeline takes the rest.
+        read = read_page(page.reviews, self.context)
+        keys = [review.review_key for review in read.reviews]
         stats.inc_value("ladder/pages")
         stats.inc_value("ladder/pages_answered")
         if not page.reviews:
@@ -263,7 +266,9 @@ class ReviewSpider(SourceSpider):
         if self.feed:
             yield review_item(response.url, page, self.author_key)
         else:
-            yield ReviewPage(url=response.url, raw=page.reviews, aggregate=page.aggregate)
+            yield ReviewPage(
+                url=response.url, raw=page.reviews, aggregate=page.aggregate, read=read
+            )
         self.visited.add(canonicalize_url(response.url))
         next_url = page.next_url
         if next_url and canonicalize_url(next_url) in self.visited:
@@ -279,14 +284,14 @@ class ReviewSpider(SourceSpider):
             # failed to render ends the walk too, and the next crawl must read on from there).
             self.walk_complete = not self.walk_broken or number == 1
             return
-        if not self.full and page.reviews and self.reaches_settled(page):
+        if not self.full and page.reviews and self.reaches_settled(keys):
             stats.set_value("ladder/stopped_at_known_page", number)
             self.logger.info(
                 "page %d ends with reviews already stored: stopping (crawl with --full to read all)",
                 number,
             )
             self.walk_complete = True
-        elif self.brings_nothing_new(page):
+        elif self.brings_nothing_new(keys):
             stats.set_value("ladder/walk/stopped_without_new", number)
             self.logger.warning(
                 "%s: stopping at page %d: the last %d pages brought no review not already read "
@@ -303,13 +308,12 @@ class ReviewSpider(SourceSpider):
         else:
             yield self.page_request(next_url, number + 1)
 
-    def brings_nothing_new(self, page: ExtractedPage) -> bool:
-        """Whether this page ends :data:`PAGES_WITHOUT_NEW` pages in a row that brought no
-        review key not already read in this crawl."""
-        keys = set(page_keys(page.reviews, self.context))
-        if keys - self.seen_keys:
+    def brings_nothing_new(self, keys: list[str]) -> bool:
+        """Whether this page (its review ``keys``) ends :data:`PAGES_WITHOUT_NEW` pages in a row
+        that brought no review key not already read in this crawl."""
+        if set(keys) - self.seen_keys:
             self.pages_without_new = 0
-            self.seen_keys |= keys
+            self.seen_keys.update(keys)
         else:
             self.pages_without_new += 1
         return self.pages_without_new >= PAGES_WITHOUT_NEW
@@ -318,14 +322,15 @@ class ReviewSpider(SourceSpider):
     #: review the site shows out of order does not end the walk early.
     SETTLED_TAIL = 3
 
-    def reaches_settled(self, page: ExtractedPage) -> bool:
-        """Whether the page ends with reviews settled before this crawl (stored by a crawl that
+    def reaches_settled(self, keys: list[str]) -> bool:
+        """Whether the page (its review ``keys``, in page order) ends with reviews settled before
+        this crawl (stored by a crawl that
         read the listing through, see :attr:`db.store.ReviewWriter.settled`): the listing is newest
         first, so every later page is stored already. A page of new reviews above old ones is the
         last page read, not the one before it."""
         if not (self.settled_prefixes if self.feed else self.writer.settled):
             return False  # a first crawl: nothing is settled
-        tail = page_keys(page.reviews[-self.SETTLED_TAIL * 2 :], self.context)[-self.SETTLED_TAIL :]
+        tail = keys[-self.SETTLED_TAIL :]
         return bool(tail) and all(self.is_settled(key) for key in tail)
 
     def is_settled(self, key: str) -> bool:

@@ -194,18 +194,19 @@ def run_crawls(
         _Batch(share, batch_log_path(config), targets, on_start)
         for share in split_job(job, process_count(config))
     ]
-    threads = [threading.Thread(target=batch.run, daemon=True) for batch in batches]
-    for thread in threads:
-        thread.start()
+    for batch in batches:
+        threading.Thread(target=batch.run, daemon=True).start()
+    # Waited for on events, not Thread.join: a Ctrl-C that interrupts Python 3.11's join marks
+    # the thread as ended while it still runs (the next join returns at once).
     try:
-        for thread in threads:
-            while thread.is_alive():
-                thread.join(0.5)
+        for batch in batches:
+            while not batch.done.wait(0.5):
+                pass
     except BaseException:  # Ctrl-C: stop every process and its crawls
         for batch in batches:
             batch.cancel.set()
-        for thread in threads:
-            thread.join()
+        for batch in batches:
+            batch.done.wait()
         for batch in batches:
             _complete_unfinished(config, targets, batch, "interrupted")
         raise
@@ -264,12 +265,15 @@ class _Batch:
         self.skipped: set[int] = set()
         self.reason: str | None = None
         self.cancel = threading.Event()
+        self.done = threading.Event()
 
     def run(self) -> None:
         try:
             self.reason = self._run()
         except BaseException as error:
             self.reason = f"could not run the crawl process ({error})"
+        finally:
+            self.done.set()
 
     def _run(self) -> str:
         env = {**os.environ, "SCRAPY_SETTINGS_MODULE": "crawler.settings", "PYTHONUNBUFFERED": "1"}

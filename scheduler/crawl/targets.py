@@ -138,9 +138,9 @@ def sync_config(config: Config) -> dict[tuple[str, str, str], int]:
 @dataclass(frozen=True)
 class SourceLock:
     """A source's lock as :func:`source_lock` found it: true when this crawl holds it. ``fd`` is
-    the locked file's descriptor, to hand to the crawl process (``pass_fds``): an ``flock``
-    belongs to the open file, so the lock stays held while any process that has it lives, and a
-    crawl process whose parent was killed keeps its source locked until it ends."""
+    the locked file's descriptor: an ``flock`` belongs to the open file, so the lock stays held
+    while any process that has it lives. (A local crawl's process takes its sources' locks
+    itself, :mod:`crawler.batch`; the Scrapyd engine holds them here while it watches its jobs.)"""
 
     acquired: bool
     fd: int | None = None
