@@ -1,8 +1,9 @@
 """The base of every review spider: one source, i.e. one business's reviews on one site.
 
-A spider is started by ``ladder crawl`` as ``python -m crawler crawl KIND -a url=… -a business=…
-[-a run_id=N] [-a options=JSON] [-a full=1] -s LADDER_DB=PATH``; it can be run by hand the same way
-from the project root. Pages are read by the kind's extractor (:data:`crawler.extract.EXTRACTORS`).
+``ladder crawl`` runs one spider per source, many in one process (:mod:`crawler.batch`), with the
+arguments ``url``, ``business``, ``run_id``, ``options`` (JSON) and ``full``, and ``LADDER_DB`` among
+its settings; one source can be crawled by hand from the project root with
+``python -m crawler crawl KIND -a url=… -a business=… [-a options=JSON] [-a full=1] -s LADDER_DB=PATH``. Pages are read by the kind's extractor (:data:`crawler.extract.EXTRACTORS`).
 
 Crawls are incremental: listings are read newest first, and paging stops at the first page whose
 reviews are all stored already. ``full=1`` reads every page (to pick up edited reviews and owner

@@ -49,11 +49,16 @@ def clean_text(value: object) -> str | None:
         text = html.unescape(text)
     text = encodable(text)
     text = unicodedata.normalize("NFC", text)
-    match = _TRANSLATED.match(text)
-    if match:
-        text = match.group("original")
-    text = _NEWLINES.sub("\n\n", _SPACES.sub(" ", text)).strip()
-    text = "\n".join(line.strip() for line in text.split("\n"))
+    if text.lstrip().startswith("("):  # what _TRANSLATED can match: most text is not
+        match = _TRANSLATED.match(text)
+        if match:
+            text = match.group("original")
+    text = _SPACES.sub(" ", text)
+    if "\n" in text:
+        text = _NEWLINES.sub("\n\n", text).strip()
+        text = "\n".join(line.strip() for line in text.split("\n"))
+    else:
+        text = text.strip()
     return text or None
 
 
