@@ -132,12 +132,13 @@ class Store:
     def reviews(self, *, seen: bool = False, where: bool = True) -> dict[str, dict[str, Any]]:
         """The reviews table by key; without the row id, without the seen-at stamps unless asked
         for (they record when a write happened, not what was written), and without where the
-        review was seen (``url``, ``native_id``) when ``where`` is False: a write whose content is
-        unchanged only moves ``last_seen_at`` (the writer's promise, so a re-crawl of a shifted
-        listing writes nothing), so they are those of the last write that changed the content."""
+        review was seen (``url``, ``native_id``, and the ``identity`` derived from whether it had
+        a native id) when ``where`` is False: a write whose content is unchanged only moves
+        ``last_seen_at`` (the writer's promise, so a re-crawl of a shifted listing writes nothing),
+        so they are those of the last write that changed the content."""
         ignored = {"id"} if seen else {"id", "first_seen_at", "last_seen_at"}
         if not where:
-            ignored |= {"url", "native_id"}
+            ignored |= {"url", "native_id", "identity"}
         return {
             row["review_key"]: {name: value for name, value in row.items() if name not in ignored}
             for row in self.db["reviews"].rows
