@@ -326,7 +326,12 @@ class _Batch:
         if event["event"] == "started":
             self.run_ids[index] = int(event["run_id"])
             if self.on_start is not None:
-                self.on_start(self.targets[index], self.run_ids[index])
+                try:  # the progress shown must never stop the crawl it shows
+                    self.on_start(self.targets[index], self.run_ids[index])
+                except Exception:
+                    logger.exception(
+                        "%s: could not show the crawl's start", self.targets[index].label
+                    )
         elif event["event"] == "skipped":
             self.skipped.add(index)
 
