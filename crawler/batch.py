@@ -164,7 +164,7 @@ class Batch:
         signal.signal(signal.SIGINT, on_signal)
         # Scrapy and Twisted make many short-lived objects a page: the start-up's objects are set
         # aside from the collector, and the young generation collected every 20,000 allocations
-        # rather than every 700 (7% less CPU a page, measured over 800 pages, the memory the same).
+        # rather than every 700 (7% less CPU a page over 800 pages; peak RSS 95 MB against 93).
         gc.freeze()
         gc.set_threshold(20_000, 20, 20)
         alive = LoopingCall(self.say, "alive")
@@ -181,7 +181,7 @@ class Batch:
             _reactor().stop()
             return
         self.stopping = True
-        logger.warning("stopping: %d crawl(s) asked to stop, none started", len(self.running))
+        logger.warning("stopping: %d crawl(s) asked to stop, no more started", len(self.running))
         self.waiting.clear()
         for source in self.running:
             if source.crawler is not None and source.crawler.crawling:
