@@ -1,9 +1,10 @@
 """The base of every review spider: one source, i.e. one business's reviews on one site.
 
 ``ladder crawl`` runs one spider per source, many in one process (:mod:`crawler.batch`), with the
-arguments ``url``, ``business``, ``run_id``, ``options`` (JSON) and ``full``, and ``LADDER_DB`` among
-its settings; one source can be crawled by hand from the project root with
-``python -m crawler crawl KIND -a url=… -a business=… [-a options=JSON] [-a full=1] -s LADDER_DB=PATH``. Pages are read by the kind's extractor (:data:`crawler.extract.EXTRACTORS`).
+arguments ``url``, ``business``, ``run_id``, ``options`` (JSON) and ``full``, and ``LADDER_DB``
+among its settings. One source can be crawled by hand from the project root with ``python -m
+crawler crawl KIND -a url=… -a business=… [-a options=JSON] [-a full=1] -s LADDER_DB=PATH``.
+Pages are read by the kind's extractor (:data:`crawler.extract.EXTRACTORS`).
 
 Crawls are incremental: listings are read newest first, and paging stops at the first page whose
 reviews are all stored already. ``full=1`` reads every page (to pick up edited reviews and owner
@@ -325,9 +326,9 @@ class ReviewSpider(SourceSpider):
 
     def reaches_settled(self, keys: list[str]) -> bool:
         """Whether the page (its review ``keys``, in page order) ends with reviews settled before
-        this crawl (stored by a crawl that
-        read the listing through, see :attr:`db.store.ReviewWriter.settled`): the listing is newest
-        first, so every later page is stored already. A page of new reviews above old ones is the
+        this crawl (stored by a crawl that read the listing through, see
+        :attr:`db.store.ReviewWriter.settled`): the listing is newest first, so every later page
+        is stored already. A page of new reviews above old ones is the
         last page read, not the one before it."""
         if not (self.settled_prefixes if self.feed else self.writer.settled):
             return False  # a first crawl: nothing is settled

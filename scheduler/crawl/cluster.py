@@ -44,6 +44,7 @@ from scheduler import clock
 from scheduler.config import Config
 from scheduler.crawl.nodes import Node, cluster_nodes
 from scheduler.crawl.targets import (
+    BUSY,
     CrawlOutcome,
     CrawlTarget,
     crawl_log_path,
@@ -101,8 +102,7 @@ def crawl_on_cluster(
         for index, target in enumerate(targets):
             source_id = ids[target.business.name, target.source.kind, target.source.url]
             if not locks.enter_context(source_lock(config, source_id)):
-                skipped = "another crawl of this source is running"
-                outcomes[index] = CrawlOutcome(target, None, skipped=skipped)
+                outcomes[index] = CrawlOutcome(target, None, skipped=BUSY)
                 continue
             job = _prepare(config, target, source_id, now, full)
             if on_start is not None:

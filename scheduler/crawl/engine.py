@@ -1,6 +1,6 @@
-"""The crawl engines behind ``ladder crawl``, cron and the service: one local crawl process for
-every source (:mod:`scheduler.crawl.local`) or jobs on Scrapyd nodes (:mod:`scheduler.crawl.cluster`), as
-``[crawl] engine`` says.
+"""The crawl engines behind ``ladder crawl``, cron and the service: the local crawl processes,
+each crawling many sources (:mod:`scheduler.crawl.local`), or jobs on Scrapyd nodes
+(:mod:`scheduler.crawl.cluster`), as ``[crawl] engine`` says.
 """
 
 from __future__ import annotations

@@ -26,8 +26,8 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
-from urllib.parse import urlparse
 
+from crawler.addresses import origin
 from db import open_db
 from db.queries import crawl_run
 from db.rows import utc_iso
@@ -38,11 +38,13 @@ from db.store import (
 from scheduler import clock
 from scheduler.config import Config
 from scheduler.crawl.targets import (
+    BUSY,
     CrawlOutcome,
     CrawlTarget,
     crawl_log_path,
     crawl_settings,
     lock_path,
+    log_path,
     spider_options,
     sync_config,
 )
@@ -55,15 +57,11 @@ KILL_GRACE_SECONDS = 5.0
 #: A crawl process that has not said it is alive for this long is stuck, and killed (it says so
 #: every :data:`crawler.batch.ALIVE_SECONDS`).
 STALL_SECONDS = 120.0
-#: What a source skipped because its lock is held says.
-BUSY = "another crawl of this source is running"
 
 
 def site(url: str) -> str:
-    """The site a source's pages come from, for politeness: scheme, host and port."""
-    parsed = urlparse(url)
-    port = parsed.port or {"http": 80, "https": 443}.get(parsed.scheme, 0)
-    return f"{parsed.scheme}://{parsed.hostname}:{port}"
+    """The site a source's pages come from, for politeness: its origin (scheme, host, port)."""
+    return "{}://{}:{}".format(*origin(url))
 
 
 def crawl_command(
@@ -238,9 +236,7 @@ def run_crawl(
 
 def batch_log_path(config: Config) -> Path:
     """The crawl process's own log (what is not one source's): ``logs/…-crawl-….log``."""
-    logs = config.database.parent / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
-    return logs / f"{clock.now():%Y%m%dT%H%M%S}-crawl-{os.urandom(3).hex()}.log"
+    return log_path(config, clock.now(), "crawl")
 
 
 class _Batch:

@@ -6,7 +6,6 @@ source's crawl alike (its Scrapy settings, spider options, log file and lock).
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from crawler.locks import try_lock, unlock
 from db import open_db
 from db.exceptions import CrawlError
 from db.rows import CrawlRun
@@ -27,6 +27,9 @@ from scheduler.slugs import slug
 
 PROJECT_URL = "https://github.com/service-ladder/service-ladder"
 
+
+#: Why a source was not crawled when another crawl of it holds its lock.
+BUSY = "another crawl of this source is running"
 
 #: Options that are crawl settings rather than spider arguments.
 _SETTING_OPTIONS = frozenset({"delay", "schedule", "ignore_robots"})
@@ -113,13 +116,17 @@ def crawl_settings(config: Config, target: CrawlTarget) -> dict[str, Any]:
     }
 
 
-def crawl_log_path(config: Config, target: CrawlTarget, started: datetime) -> Path:
-    """A new log file in ``logs/`` beside the database for one crawl of ``target``; the random
-    suffix keeps apart two sources of one business and kind started in the same second."""
+def log_path(config: Config, started: datetime, name: str) -> Path:
+    """A new log file in ``logs/`` beside the database, ``<started>-<name>-<random>.log``; the
+    random suffix keeps apart two logs of one name started in the same second."""
     logs = config.database.parent / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    name = f"{started:%Y%m%dT%H%M%S}-{slug(target.business.name)}-{target.source.kind}"
-    return logs / f"{name}-{uuid.uuid4().hex[:6]}.log"
+    return logs / f"{started:%Y%m%dT%H%M%S}-{name}-{uuid.uuid4().hex[:6]}.log"
+
+
+def crawl_log_path(config: Config, target: CrawlTarget, started: datetime) -> Path:
+    """A new log file for one crawl of ``target``."""
+    return log_path(config, started, f"{slug(target.business.name)}-{target.source.kind}")
 
 
 def sync_config(config: Config) -> dict[tuple[str, str, str], int]:
@@ -135,20 +142,6 @@ def sync_config(config: Config) -> dict[tuple[str, str, str], int]:
     return ids
 
 
-@dataclass(frozen=True)
-class SourceLock:
-    """A source's lock as :func:`source_lock` found it: true when this crawl holds it. ``fd`` is
-    the locked file's descriptor: an ``flock`` belongs to the open file, so the lock stays held
-    while any process that has it lives. (A local crawl's process takes its sources' locks
-    itself, :mod:`crawler.batch`; the Scrapyd engine holds them here while it watches its jobs.)"""
-
-    acquired: bool
-    fd: int | None = None
-
-    def __bool__(self) -> bool:
-        return self.acquired
-
-
 def lock_path(config: Config, source_id: int) -> Path:
     """The source's lock file, ``locks/source-N.lock`` beside the database: whoever crawls the
     source holds an ``flock`` on it for as long as it crawls (:mod:`crawler.batch` locally)."""
@@ -158,16 +151,12 @@ def lock_path(config: Config, source_id: int) -> Path:
 
 
 @contextlib.contextmanager
-def source_lock(config: Config, source_id: int) -> Iterator[SourceLock]:
-    """Hold the source's lock file; yields a false :class:`SourceLock` (without waiting) when
-    another crawl holds it."""
-    with lock_path(config, source_id).open("a") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield SourceLock(False)
-            return
-        try:
-            yield SourceLock(True, handle.fileno())
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+def source_lock(config: Config, source_id: int) -> Iterator[bool]:
+    """Hold the source's lock file (:mod:`crawler.locks`) while the block runs; yields False
+    (without waiting) when another crawl holds it."""
+    handle = try_lock(lock_path(config, source_id))
+    try:
+        yield handle is not None
+    finally:
+        if handle is not None:
+            unlock(handle)
