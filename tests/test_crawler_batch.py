@@ -148,7 +148,9 @@ def test_split_job_keeps_every_limit(
 ) -> None:
     whole = job(sites, parallel)
     shares = split_job(whole, processes)
-    assert 1 <= len(shares) <= min(processes, parallel)
+    # As many processes as there is room for, and no more than the sites can be dealt among.
+    room = min(processes, parallel, len(whole["sources"]))
+    assert len(shares) == min(room, sum(min(limit, room, count) for _, count, limit in sites))
     indexes = [source["index"] for share in shares for source in share["sources"]]
     assert sorted(indexes) == list(range(len(whole["sources"])))  # each source once
     assert sum(share["parallel"] for share in shares) <= parallel
@@ -164,6 +166,8 @@ def test_split_job_keeps_every_limit(
     for share in shares:  # the job's order within each process
         order = [source["index"] for source in share["sources"]]
         assert order == sorted(order)
+    # Balanced: each piece of a site goes to one of the least loaded processes, so no process
+    # has more sources than another by more than the largest piece.
     sizes = [len(share["sources"]) for share in shares]
-    if len(sites) > 1 or sites[0][2] >= processes:
-        assert max(sizes) - min(sizes) <= max(count for _, count, _ in sites)
+    pieces = [-(-count // min(limit, len(shares), count)) for _, count, limit in sites]
+    assert max(sizes) - min(sizes) <= max(pieces)
