@@ -83,18 +83,34 @@ TEXT_FEATURES = (
     "elongation",
     "length",
 )
+#: What the labelled reviews' own words say of a text: three linear models of its words fitted on
+#: reviews placed on the ladder by careful readers (:func:`analysis.training.fit_labelled`): the
+#: rung, whether it is Bad (1), whether it is Surprising or better (5, 6).
+WORD_HEADS = ("labelled words: rung", "labelled words: rung 1", "labelled words: rung 5+")
 #: Text features read differently on a one-star and a five-star review, and without stars.
 _ONE_STAR = ("rung 1 cues", *CONFRONT, "contact", "churn", "satisfaction", "one-star text")
 _FIVE_STAR = ("rung 5 cues", *DELIGHT, "again", "lukewarm", "satisfaction", "five-star text")
 _NO_STARS = ("rung 1 cues", "rung 5 cues", "satisfaction")
+#: The stars and their readings as they differ in English: English one-star reviews are more
+#: often confrontations than Vietnamese ones, and English five-star praise is more often plain.
+_ENGLISH = (
+    "English",
+    "English × stars=1",
+    "English × stars=5",
+    "English × no stars",
+    *(f"English × stars=1 × {name}" for name in _ONE_STAR),
+    *(f"English × stars=5 × {name}" for name in _FIVE_STAR),
+)
 #: The decision features, in order: each a readable quantity of one review.
 DECISION_FEATURES = (
     *TEXT_FEATURES,
+    *WORD_HEADS,
     *(f"stars={k}" for k in (1, 2, 3, 4, 5)),
     "no stars",
     *(f"stars=1 × {name}" for name in _ONE_STAR),
     *(f"stars=5 × {name}" for name in _FIVE_STAR),
     *(f"no stars × {name}" for name in _NO_STARS),
+    *_ENGLISH,
 )
 _TEXT_INDEX = {name: index for index, name in enumerate(TEXT_FEATURES)}
 _ONE_STAR_AT = [_TEXT_INDEX[name] for name in _ONE_STAR]
@@ -205,12 +221,19 @@ def text_vector(
     ]
 
 
-def decision_vector(text: Sequence[float], stars: int | None) -> list[float]:
-    """The decision features (:data:`DECISION_FEATURES`): the text features, the stars, and the
-    text features that read differently with one or five stars or without stars."""
+def decision_vector(
+    text: Sequence[float], stars: int | None, heads: Sequence[float], *, english: bool
+) -> list[float]:
+    """The decision features (:data:`DECISION_FEATURES`): the text features, the labelled
+    words' :data:`WORD_HEADS`, the stars, the text features that read differently with one or
+    five stars or without stars, and those again for an English review."""
     one_hot = [0.0] * 6
     one_hot[5 if stars is None else stars - 1] = 1.0
     one = [text[i] for i in _ONE_STAR_AT] if stars == 1 else [0.0] * len(_ONE_STAR_AT)
     five = [text[i] for i in _FIVE_STAR_AT] if stars == 5 else [0.0] * len(_FIVE_STAR_AT)
     none = [text[i] for i in _NO_STARS_AT] if stars is None else [0.0] * len(_NO_STARS_AT)
-    return [*text, *one_hot, *one, *five, *none]
+    if english:
+        english_part = [1.0, one_hot[0], one_hot[4], one_hot[5], *one, *five]
+    else:
+        english_part = [0.0] * len(_ENGLISH)
+    return [*text, *heads, *one_hot, *one, *five, *none, *english_part]

@@ -8,7 +8,8 @@
    and the cues (a multinomial logistic regression fitted on reviews labelled by careful readers).
    Rung 6 (Unbelievable) is given only by its own cues, with ≥ 4★ or no stars, on a review the
    model puts at 4 or 5.
-3. **Show why**: the confidence is the model's probability of the rung; the evidence is the spans
+3. **Show why**: the rung is the middle of the model's probabilities (its weighted median), the
+   confidence the model's probability of that rung; the evidence is the spans
    of the text whose cues lean to that rung, and the stars. Text and stars two or more rungs apart
    (what the text alone says against what the stars allow) set ``conflict`` and lower the
    confidence.
@@ -104,6 +105,7 @@ class Features:
     words: list[int]  # hashed columns of the words and word pairs
     dimension_columns: list[int]  # the words and the lexicon's dimension remarks
     satisfaction: tuple[float, float, float]  # expected stars, P(one star), P(five stars)
+    text: list[float]  # the text features (analysis.features.TEXT_FEATURES)
     decision: list[float]  # with the stars
     text_decision: list[float]  # the same without the stars
     dimensions: list[float]  # P(each dimension), as the model says now
@@ -117,7 +119,7 @@ def features_many(readings: Sequence[Reading], model: LadderModel) -> list[Featu
     """:func:`features_of` of many readings, the words of all read by the model at once."""
     words = [hashed_words(reading.tokens) for reading in readings]
     columns = [dimension_words(reading.tokens) + dimension_markers(reading) for reading in readings]
-    satisfaction, dimensions = model.read_many(
+    satisfaction, heads, dimensions = model.read_many(
         [reading.language for reading in readings], words, columns
     )
     found = []
@@ -133,13 +135,16 @@ def features_many(readings: Sequence[Reading], model: LadderModel) -> list[Featu
             sentiment=reading.sentiment,
             text=reading.text,
         )
+        said = heads[index].tolist()
+        english = reading.language == "en"
         found.append(
             Features(
                 words=words[index],
                 dimension_columns=columns[index],
                 satisfaction=satisfaction[index],
-                decision=decision_vector(text, reading.stars),
-                text_decision=decision_vector(text, None),
+                text=text,
+                decision=decision_vector(text, reading.stars, said, english=english),
+                text_decision=decision_vector(text, None, said, english=english),
                 dimensions=dimensions[index].tolist(),
             )
         )
@@ -182,13 +187,12 @@ def classify_many(
     if not readings:
         return []
     found = features_many(readings, model)
-    decisions = model.rung_probabilities(
-        [row for f in found for row in (f.decision, f.text_decision)]
-    )
+    with_stars = model.rung_probabilities([f.decision for f in found])
+    text_only = model.rung_probabilities([f.text_decision for f in found], stars=False)
     results = []
     for index, (reading, features) in enumerate(zip(readings, found, strict=True)):
-        probabilities, text_only = decisions[2 * index], decisions[2 * index + 1]
-        results.append(_decide(reading, features, model, probabilities, text_only))
+        chances = with_stars[index] if reading.stars is not None else text_only[index]
+        results.append(_decide(reading, features, model, chances, text_only[index]))
     return results
 
 
@@ -206,7 +210,7 @@ def _decide(
         kept = [c if low <= r <= high else 0.0 for r, c in enumerate(chances, 1)]
         total = sum(kept) or 1.0
         chances = [c / total for c in kept]
-    rung = chances.index(max(chances)) + 1
+    rung = _median_rung(chances)
     confidence = chances[rung - 1]
     if reading.strong.get(6) and rung >= 4 and (reading.stars is None or reading.stars >= 4):
         rung, confidence = 6, chances[3] + chances[4]
@@ -231,10 +235,23 @@ def _decide(
     )
 
 
+def _median_rung(chances: Sequence[float]) -> int:
+    """The rung in the middle of the probabilities (the first whose cumulative probability
+    reaches one half): the rung least far, on average, from the right one. A rung two away costs
+    more than one next to it, as it does to a reader (and to the quadratic kappa); the most
+    probable rung would ignore that."""
+    total = 0.0
+    for rung, chance in enumerate(chances, 1):
+        total += chance
+        if total >= 0.5:
+            return rung
+    return len(chances)
+
+
 def _says_something(reading: Reading, found: Features) -> bool:
     """Whether the text carries a reading of its own: a cue, or words that move its
     satisfaction well away from the usual review's."""
-    shift = abs(found.text_decision[0])  # satisfaction, above or below the usual
+    shift = abs(found.text[0])  # satisfaction, above or below the usual
     return bool(
         reading.strong or reading.weak or reading.families or reading.sentiment or shift >= 0.5
     )

@@ -4,9 +4,13 @@
   hashed words (ridge regression fitted on reviews whose stars are known: stars are free labels).
 * **dimensions**: which service dimensions a review speaks of, from its hashed words and the
   lexicon's dimension cues (one logistic regression per dimension, fitted on labelled reviews).
+* **labelled words**: what the words of reviews placed on the ladder say of the rung
+  (:data:`analysis.features.WORD_HEADS`: three ridge regressions on hashed words, fitted on
+  labelled reviews).
 * **decision**: the rung, from the decision features (:data:`analysis.features.DECISION_FEATURES`:
-  the stars, the satisfaction, the lexicon's cues by rung and family) (a multinomial logistic
-  regression over rungs 1–5, fitted on labelled reviews). Rung 6 is given by its cues alone.
+  the stars, the satisfaction, the labelled words, the lexicon's cues by rung and family): two
+  multinomial logistic regressions over rungs 1–5, one for reviews with stars and one for text
+  alone, fitted on labelled reviews. Rung 6 is given by its cues alone.
 
 A model is one ``.npz`` file: the arrays, and a JSON header saying what it was fitted on. The
 default model ships with the package (``analysis/weights/ladder.npz``); ``[analysis] model`` in
@@ -29,7 +33,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from analysis.features import DECISION_FEATURES, WIDTH
+from analysis.features import DECISION_FEATURES, WIDTH, WORD_HEADS
 from analysis.linear import softmax
 from analysis.vocabulary import DIMENSIONS
 
@@ -37,7 +41,7 @@ FloatArray = NDArray[np.float64]
 #: The rungs the decision chooses among (6 needs its own cues).
 DECIDED_RUNGS = (1, 2, 3, 4, 5)
 #: Bumped when the file layout changes.
-FORMAT = 1
+FORMAT = 2  # 2: the labelled words' heads, a decision for text alone
 
 
 class ModelError(ValueError):
@@ -77,10 +81,16 @@ class LadderModel:
     dimension_weights: NDArray[np.float32]  # WIDTH × dimensions
     dimension_bias: FloatArray  # per dimension
     dimension_threshold: float
-    decision_weights: FloatArray  # rungs 1–5 × features
+    word_weights: NDArray[np.float32]  # WIDTH × WORD_HEADS
+    word_bias: FloatArray  # per head
+    decision_weights: FloatArray  # rungs 1–5 × features: reviews with stars
     decision_bias: FloatArray
     feature_mean: FloatArray
     feature_scale: FloatArray
+    text_decision_weights: FloatArray  # the same for text alone
+    text_decision_bias: FloatArray
+    text_feature_mean: FloatArray
+    text_feature_scale: FloatArray
     info: Mapping[str, Any] = field(default_factory=dict)
     digest: str = ""
 
@@ -98,14 +108,12 @@ class LadderModel:
         return float(mean[0]), float(mean[1]), float(mean[2])
 
     @cached_property
-    def _satisfaction_weights(self) -> tuple[NDArray[np.float32], tuple[str, ...]]:
-        """Every language's satisfaction heads side by side, one row per column: one gather
-        reads a review's words for all of them."""
+    def _word_weights(self) -> tuple[NDArray[np.float32], tuple[str, ...]]:
+        """Every language's satisfaction heads and the labelled words' heads side by side, one
+        row per column: one gather reads a review's words for all of them."""
         languages = tuple(sorted(self.satisfaction))
-        if not languages:
-            return np.zeros((WIDTH, 0), dtype=np.float32), languages
         blocks = [self.satisfaction[language].weights for language in languages]
-        return np.hstack(blocks).astype(np.float32), languages
+        return np.hstack([*blocks, self.word_weights]).astype(np.float32), languages
 
     def usual(self, language: str) -> tuple[float, float, float]:
         """What the satisfaction model says of a text without words in ``language``: the usual
@@ -119,25 +127,21 @@ class LadderModel:
         mean = np.mean(biases, axis=0)
         return float(mean[0]), float(mean[1]), float(mean[2])
 
-    def read_words(
-        self, language: str, words: Sequence[int], dimension_columns: Sequence[int] = ()
-    ) -> tuple[tuple[float, float, float], list[float]]:
-        """The text's satisfaction (:meth:`text_satisfaction` of ``words``) and the dimension
-        probabilities (:meth:`dimension_probabilities` of ``dimension_columns``)."""
-        satisfaction, dimensions = self.read_many([language], [words], [dimension_columns])
-        return satisfaction[0], dimensions[0].tolist()
-
     def read_many(
         self,
         languages: Sequence[str],
         words: Sequence[Sequence[int]],
         dimension_columns: Sequence[Sequence[int]],
-    ) -> tuple[list[tuple[float, float, float]], FloatArray]:
-        """:meth:`read_words` of many texts at once: one gather and one sum for each model."""
-        weights, known = self._satisfaction_weights
+    ) -> tuple[list[tuple[float, float, float]], FloatArray, FloatArray]:
+        """What the words of many texts say, at once (one gather and one sum for each model):
+        each text's satisfaction (:data:`SATISFACTION_HEADS`, by its language; "mixed": the
+        mean of both languages'), the labelled words' heads (:data:`WORD_HEADS`) of ``words``,
+        and P(the review speaks of each of :data:`DIMENSIONS`) from ``dimension_columns``."""
+        weights, known = self._word_weights
         heads = len(SATISFACTION_HEADS)
         raw, counts = _row_sums(weights, words)
         norm = np.sqrt(np.maximum(counts, 1))
+        word_heads = raw[:, len(known) * heads :] / norm[:, None] + self.word_bias
         by_language = {}
         for i, name in enumerate(known):
             bias = self.satisfaction[name].bias
@@ -156,7 +160,7 @@ class LadderModel:
         dimension_raw, dimension_counts = _row_sums(self.dimension_weights, dimension_columns)
         scale = np.where(dimension_counts > 0, 1 / np.sqrt(np.maximum(dimension_counts, 1)), 0.0)
         z = self.dimension_bias + dimension_raw * scale[:, None]
-        return satisfaction, 1 / (1 + np.exp(-z))
+        return satisfaction, word_heads, 1 / (1 + np.exp(-z))
 
     def dimension_probabilities(self, columns: Sequence[int]) -> FloatArray:
         """P(the review speaks of each of :data:`DIMENSIONS`)."""
@@ -167,11 +171,18 @@ class LadderModel:
         return result
 
     def rung_probabilities(
-        self, features: Sequence[float] | Sequence[Sequence[float]] | FloatArray
+        self,
+        features: Sequence[float] | Sequence[Sequence[float]] | FloatArray,
+        *,
+        stars: bool = True,
     ) -> FloatArray:
-        """P(rung 1 … 5) from a decision vector (or a matrix of them, one per row)."""
-        scaled = (np.asarray(features) - self.feature_mean) / self.feature_scale
-        return softmax(scaled @ self.decision_weights.T + self.decision_bias)
+        """P(rung 1 … 5) from a decision vector (or a matrix of them, one per row): of reviews
+        with stars, or (``stars=False``) of texts alone."""
+        if stars:
+            scaled = (np.asarray(features) - self.feature_mean) / self.feature_scale
+            return softmax(scaled @ self.decision_weights.T + self.decision_bias)
+        scaled = (np.asarray(features) - self.text_feature_mean) / self.text_feature_scale
+        return softmax(scaled @ self.text_decision_weights.T + self.text_decision_bias)
 
     def trained_on(self, text: str) -> bool:
         """Whether a labelled text was among those the decision and dimensions were fitted on."""
@@ -186,6 +197,11 @@ class LadderModel:
             "decision_bias": self.decision_bias,
             "feature_mean": self.feature_mean,
             "feature_scale": self.feature_scale,
+            "text_decision_weights": self.text_decision_weights,
+            "text_decision_bias": self.text_decision_bias,
+            "text_feature_mean": self.text_feature_mean,
+            "text_feature_scale": self.text_feature_scale,
+            "word_bias": self.word_bias,
             "header": np.frombuffer(json.dumps(self._header()).encode(), dtype=np.uint8),
         }
         for language, model in self.satisfaction.items():
@@ -193,9 +209,10 @@ class LadderModel:
             arrays[f"satisfaction_{language}_columns"] = rows.astype(np.int32)
             arrays[f"satisfaction_{language}_values"] = model.weights[rows]
             arrays[f"satisfaction_{language}_bias"] = model.bias
-        rows = np.flatnonzero(np.abs(self.dimension_weights).sum(axis=1))
-        arrays["dimension_columns"] = rows.astype(np.int32)
-        arrays["dimension_weights"] = self.dimension_weights[rows].astype(np.float32)
+        for name, weights in (("dimension", self.dimension_weights), ("word", self.word_weights)):
+            rows = np.flatnonzero(np.abs(weights).sum(axis=1))
+            arrays[f"{name}_columns"] = rows.astype(np.int32)
+            arrays[f"{name}_weights"] = weights[rows].astype(np.float32)
         buffer = io.BytesIO()
         np.savez_compressed(buffer, **arrays)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -209,6 +226,7 @@ class LadderModel:
             "width": WIDTH,
             "features": list(DECISION_FEATURES),
             "dimensions": list(DIMENSIONS),
+            "word_heads": list(WORD_HEADS),
             "dimension_threshold": self.dimension_threshold,
             "languages": sorted(self.satisfaction),
             "info": dict(self.info),
@@ -260,15 +278,28 @@ def read_model(data: bytes, where: str = "model") -> LadderModel:
                 satisfaction[language] = Satisfaction(weights, bias)
             dimension_weights = np.zeros((WIDTH, len(DIMENSIONS)), dtype=np.float32)
             dimension_weights[arrays["dimension_columns"]] = arrays["dimension_weights"]
+            word_weights = np.zeros((WIDTH, len(WORD_HEADS)), dtype=np.float32)
+            word_weights[arrays["word_columns"]] = arrays["word_weights"]
+
+            def floats(name: str) -> FloatArray:
+                values: FloatArray = arrays[name].astype(np.float64)
+                return values
+
             return LadderModel(
                 satisfaction=satisfaction,
                 dimension_weights=dimension_weights,
-                dimension_bias=arrays["dimension_bias"].astype(np.float64),
+                dimension_bias=floats("dimension_bias"),
                 dimension_threshold=float(header["dimension_threshold"]),
-                decision_weights=arrays["decision_weights"].astype(np.float64),
-                decision_bias=arrays["decision_bias"].astype(np.float64),
-                feature_mean=arrays["feature_mean"].astype(np.float64),
-                feature_scale=arrays["feature_scale"].astype(np.float64),
+                word_weights=word_weights,
+                word_bias=floats("word_bias"),
+                decision_weights=floats("decision_weights"),
+                decision_bias=floats("decision_bias"),
+                feature_mean=floats("feature_mean"),
+                feature_scale=floats("feature_scale"),
+                text_decision_weights=floats("text_decision_weights"),
+                text_decision_bias=floats("text_decision_bias"),
+                text_feature_mean=floats("text_feature_mean"),
+                text_feature_scale=floats("text_feature_scale"),
                 info=header.get("info", {}),
                 digest=hashlib.sha256(data).hexdigest()[:8],
             )
@@ -304,10 +335,16 @@ def blank_model() -> LadderModel:
         dimension_weights=np.zeros((WIDTH, len(DIMENSIONS)), dtype=np.float32),
         dimension_bias=np.full(len(DIMENSIONS), -10.0),
         dimension_threshold=0.5,
+        word_weights=np.zeros((WIDTH, len(WORD_HEADS)), dtype=np.float32),
+        word_bias=np.zeros(len(WORD_HEADS)),
         decision_weights=np.zeros((len(DECIDED_RUNGS), width)),
         decision_bias=np.zeros(len(DECIDED_RUNGS)),
         feature_mean=np.zeros(width),
         feature_scale=np.ones(width),
+        text_decision_weights=np.zeros((len(DECIDED_RUNGS), width)),
+        text_decision_bias=np.zeros(len(DECIDED_RUNGS)),
+        text_feature_mean=np.zeros(width),
+        text_feature_scale=np.ones(width),
         info={},
         digest="blank",
     )

@@ -2,9 +2,12 @@
 
 * :func:`fit_satisfaction`: the text → satisfaction model of each language, from reviews whose
   stars are known (ridge regression on hashed words; the stars are free labels).
-* :func:`fit_labelled`: the rung decision and the dimensions, from reviews placed on the ladder by
-  careful readers (``ladder train LABELS.jsonl``). Each labelled review is used twice: with its
-  stars, and as text alone, so one model serves reviews with and without stars.
+* :func:`fit_labelled`: the labelled words' heads, the rung decisions and the dimensions, from
+  reviews placed on the ladder by careful readers (``ladder train LABELS.jsonl``). Each labelled
+  review is used twice: with its stars (the decision for reviews with stars), and as text alone
+  (the decision for texts without stars). The words' heads a decision is fitted on are each
+  review's held-out ones (predicted by heads fitted on the other reviews), as a new review's
+  will be.
 * :func:`cross_validate`: the labelled reviews in k folds, each predicted by a model fitted on the
   others: the honest figures for anything fitted on these labels.
 
@@ -22,21 +25,22 @@ from importlib.resources import files
 
 import numpy as np
 
-from analysis.features import DECISION_FEATURES, WIDTH, hashed_words
+from analysis.features import DECISION_FEATURES, WIDTH, WORD_HEADS, decision_vector, hashed_words
 from analysis.ladder import Features, classify_many, features_many
 from analysis.linear import SparseRows, fit_logistic, fit_ridge, fit_softmax
-from analysis.model import LadderModel, Satisfaction, text_key
+from analysis.model import FloatArray, LadderModel, Satisfaction, text_key
 from analysis.reading import read
 from analysis.tokens import detect_language, tokenize
 from analysis.vocabulary import DIMENSIONS
 
 #: Regularisation, chosen by cross-validation on real labelled reviews (docs/ladder.md).
 SATISFACTION_ALPHA = 1.0
-DECISION_PENALTY = 1.0
+WORD_ALPHA = 1.0
+DECISION_PENALTY = 3.0
 DIMENSION_PENALTY = 0.05
 DIMENSION_THRESHOLD = 0.6
-#: Text-only copies of the labelled reviews weigh this much in the decision's fit.
-TEXT_ONLY_WEIGHT = 1.0
+#: The labelled words' heads a decision is fitted on are held out in this many folds.
+WORD_FOLDS = 5
 #: The project's own examples of each rung (``analysis/lexicon/examples.jsonl``: reviews written
 #: to the rubric, labelled by a reader who had not seen the lexicon) join every fit at this
 #: weight: they teach the ladder its textbook cases ("bình thường, không có gì đặc biệt" is
@@ -142,33 +146,40 @@ def fit_labelled(
     labelled = list(items)
     items = labelled + (bundled_examples() if examples else [])
     model = replace(base, satisfaction=satisfaction or dict(base.satisfaction))
-    found = features_many([read(item.text, item.rating, item.lang) for item in items], model)
-    decided = [(item, f) for item, f in zip(items, found, strict=True) if 1 <= item.rung <= 5]
-    if len({item.rung for item, _ in decided}) < 2:
+    readings = [read(item.text, item.rating, item.lang) for item in items]
+    found = features_many(readings, model)
+    if len({item.rung for item in items if 1 <= item.rung <= 5}) < 2:
         raise ValueError("the labels need at least two different rungs (1–5) to fit a decision")
-    rows = [f.decision for item, f in decided if item.rating is not None]
-    rungs = [item.rung for item, _ in decided if item.rating is not None]
-    weights = [item.weight for item, _ in decided if item.rating is not None]
-    rows += [f.text_decision for _, f in decided]
-    rungs += [item.rung for item, _ in decided]
-    weights += [TEXT_ONLY_WEIGHT * item.weight for item, _ in decided]
-    x = np.vstack(rows)
-    mean = x.mean(axis=0)
-    scale = x.std(axis=0)
-    scale[scale < 1e-6] = 1.0
-    decision_weights, decision_bias = fit_softmax(
-        (x - mean) / scale,
-        np.asarray(rungs) - 1,
-        5,
-        decision_penalty,
-        sample_weight=np.asarray(weights),
-    )
+    words = SparseRows.from_rows([f.words for f in found], WIDTH)
+    targets = np.array([_head_targets(item.rung) for item in items])
+    weights = np.array([item.weight for item in items])
+    word_weights, word_bias = _fit_word_heads(words, targets, weights)
+    held_out = _held_out_heads(words, targets, weights)
+    rated: list[tuple[list[float], int, float]] = []
+    alone: list[tuple[list[float], int, float]] = []
+    for index, (item, reading, f) in enumerate(zip(items, readings, found, strict=True)):
+        if not 1 <= item.rung <= 5:
+            continue
+        heads, english = held_out[index].tolist(), reading.language == "en"
+        if reading.stars is not None:
+            row = decision_vector(f.text, reading.stars, heads, english=english)
+            rated.append((row, item.rung, item.weight))
+        row = decision_vector(f.text, None, heads, english=english)
+        alone.append((row, item.rung, item.weight))
+    decision = _fit_decision(rated or alone, decision_penalty)
+    text_decision = _fit_decision(alone, decision_penalty)
     model = replace(
         model,
-        decision_weights=decision_weights,
-        decision_bias=decision_bias,
-        feature_mean=mean,
-        feature_scale=scale,
+        word_weights=word_weights,
+        word_bias=word_bias,
+        decision_weights=decision[0],
+        decision_bias=decision[1],
+        feature_mean=decision[2],
+        feature_scale=decision[3],
+        text_decision_weights=text_decision[0],
+        text_decision_bias=text_decision[1],
+        text_feature_mean=text_decision[2],
+        text_feature_scale=text_decision[3],
     )
     with_dimensions = [
         (item, f) for item, f in zip(items, found, strict=True) if item.dimensions is not None
@@ -201,9 +212,70 @@ def fit_labelled(
     return replace(model, info={**dict(base.info), **header}, digest=_digest(model, header))
 
 
+def _head_targets(rung: int) -> tuple[float, float, float]:
+    """What the labelled words' heads (:data:`WORD_HEADS`) are fitted to say of a review."""
+    return float(min(rung, 5)), float(rung == 1), float(rung >= 5)
+
+
+def _fit_word_heads(
+    words: SparseRows, targets: FloatArray, weights: FloatArray
+) -> tuple[np.ndarray, FloatArray]:
+    """The :data:`WORD_HEADS` (ridge regressions on the hashed words): ``(WIDTH × heads, bias)``."""
+    fitted = [
+        fit_ridge(words, targets[:, k], WORD_ALPHA, sample_weight=weights)
+        for k in range(len(WORD_HEADS))
+    ]
+    return (
+        np.column_stack([w for w, _ in fitted]).astype(np.float32),
+        np.array([b for _, b in fitted]),
+    )
+
+
+def _held_out_heads(words: SparseRows, targets: FloatArray, weights: FloatArray) -> FloatArray:
+    """Each review's :data:`WORD_HEADS` as heads fitted on the other folds say them: what the
+    decision learns to trust is what the heads say of a review they have not seen."""
+    count = words.count
+    folds = np.arange(count) % WORD_FOLDS
+    np.random.default_rng(3).shuffle(folds)
+    result = np.zeros((count, len(WORD_HEADS)))
+    for fold in range(WORD_FOLDS):
+        inside, outside = np.flatnonzero(folds != fold), np.flatnonzero(folds == fold)
+        if not len(outside) or not len(inside):
+            continue
+        w, b = _fit_word_heads(words.take(inside), targets[inside], weights[inside])
+        held = words.take(outside)
+        result[outside] = np.column_stack([held.dot(w[:, k]) for k in range(w.shape[1])]) + b
+    return result
+
+
+def _fit_decision(
+    rows: Sequence[tuple[list[float], int, float]], penalty: float
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """A multinomial logistic regression over rungs 1–5 on standardised decision features:
+    ``(weights, bias, feature mean, feature scale)``."""
+    x = np.array([row for row, _, _ in rows])
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale < 1e-6] = 1.0
+    weights, bias = fit_softmax(
+        (x - mean) / scale,
+        np.array([rung for _, rung, _ in rows]) - 1,
+        5,
+        penalty,
+        sample_weight=np.array([weight for _, _, weight in rows]),
+    )
+    return weights, bias, mean, scale
+
+
 def _digest(model: LadderModel, header: dict[str, object]) -> str:
     digest = hashlib.sha256()
-    for array in (model.decision_weights, model.dimension_bias, model.feature_mean):
+    for array in (
+        model.decision_weights,
+        model.text_decision_weights,
+        model.word_bias,
+        model.dimension_bias,
+        model.feature_mean,
+    ):
         digest.update(np.ascontiguousarray(array).tobytes())
     digest.update(repr(sorted(header.items())).encode())
     return digest.hexdigest()[:8]

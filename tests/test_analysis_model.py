@@ -20,6 +20,9 @@ from analysis.tokens import tokenize
 from analysis.training import (
     Labelled,
     StarReview,
+    _fit_word_heads,
+    _head_targets,
+    _held_out_heads,
     cross_validate,
     fit_labelled,
     fit_satisfaction,
@@ -114,6 +117,49 @@ def test_fitting_is_deterministic(small_model: object) -> None:
     items = read_labels(LABELS / "holdout.jsonl")
     again = fit_labelled(items, replace(small_model, info={}))
     np.testing.assert_array_equal(again.decision_weights, small_model.decision_weights)
+    np.testing.assert_array_equal(again.text_decision_weights, small_model.text_decision_weights)
+    np.testing.assert_array_equal(again.word_weights, small_model.word_weights)
+
+
+def test_a_model_file_keeps_every_part(tmp_path: Path, small_model: object) -> None:
+    path = tmp_path / "model.npz"
+    small_model.save(path)
+    again = load_model(str(path))
+    for name in ("word_weights", "word_bias", "decision_weights", "text_decision_weights"):
+        np.testing.assert_allclose(getattr(again, name), getattr(small_model, name), rtol=1e-6)
+    assert np.abs(again.word_weights).sum() > 0  # the labelled words' heads were fitted
+
+
+def test_the_decision_learns_from_held_out_word_heads() -> None:
+    """Each review's words' heads, as the decision is fitted on them, come from heads that never
+    saw that review: a word found in one review only says nothing of its rung there."""
+    words = SparseRows.from_rows([[index] for index in range(40)], 64)  # one word each
+    targets = np.array([_head_targets(1 + index % 5) for index in range(40)])
+    held = _held_out_heads(words, targets, np.ones(40))
+    fitted, bias = _fit_word_heads(words, targets, np.ones(40))
+    in_sample = np.column_stack([words.dot(fitted[:, k]) for k in range(3)]) + bias
+    # in sample, a unique word recalls its own rung; held out, it knows only the others' mean
+    assert np.corrcoef(in_sample[:, 0], targets[:, 0])[0, 1] > 0.9
+    assert np.corrcoef(held[:, 0], targets[:, 0])[0, 1] < 0.3
+    assert np.abs(held[:, 0] - 3).max() < 0.5  # the other folds' mean rung
+
+
+def test_a_review_without_stars_is_decided_by_the_text_decision(small_model: object) -> None:
+    text = "Nhân viên nhiệt tình, sẽ quay lại"
+    found = classify(text, None, model=small_model)
+    # the same text with stars is decided by the other decision: swapping them changes it
+    swapped = replace(
+        small_model,
+        text_decision_weights=small_model.decision_weights,
+        text_decision_bias=small_model.decision_bias,
+        text_feature_mean=small_model.feature_mean,
+        text_feature_scale=small_model.feature_scale,
+    )
+    assert classify(text, None, model=swapped).probabilities != found.probabilities
+    assert (
+        classify(text, 4, model=swapped).probabilities
+        == classify(text, 4, model=small_model).probabilities
+    )
 
 
 def test_a_broken_model_file_is_named(tmp_path: Path) -> None:
@@ -149,6 +195,7 @@ def test_evaluate_cross_validates_what_the_model_was_fitted_on(small_model: obje
 def test_every_decision_feature_has_a_name_and_a_weight() -> None:
     model = default_model()
     assert model.decision_weights.shape == (5, len(DECISION_FEATURES))
+    assert model.text_decision_weights.shape == (5, len(DECISION_FEATURES))
     assert len(set(DECISION_FEATURES)) == len(DECISION_FEATURES)
     assert model.dimension_weights.shape[0] == WIDTH
 
