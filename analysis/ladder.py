@@ -280,16 +280,24 @@ def _dimensions(
     reading: Reading, found: Features, model: LadderModel, rung: int
 ) -> tuple[dict[str, float], list[Evidence]]:
     """The dimensions the review speaks of, each with a polarity and the evidence that shows it:
-    every dimension the lexicon finds a remark on (its polarity, its span), and those the model
-    is confident of without one (the review's own leaning, and the word that speaks most for
-    the dimension)."""
+    every dimension the lexicon finds a remark on (its polarity, its span: a phrase always, a
+    single word unless the model all but rules its dimension out), and those the model is
+    confident of without one (the review's own leaning, and the word that speaks most for the
+    dimension)."""
     probabilities = found.dimensions
-    evidence = list(reading.dimension_evidence)
+    phrased = {e.signal.split(" ")[0] for e in reading.dimension_evidence if " " in e.text.strip()}
+    remarked = {
+        name
+        for index, name in enumerate(DIMENSIONS)
+        if reading.dimensions.get(name)
+        and (name in phrased or probabilities[index] >= model.dimension_floor)
+    }
+    evidence = [e for e in reading.dimension_evidence if e.signal.split(" ")[0] in remarked]
     dimensions: dict[str, float] = {}
     lean = 1.0 if rung >= 4 else -1.0 if rung <= 2 else 0.0
     for index, name in enumerate(DIMENSIONS):
         polarities = reading.dimensions.get(name)
-        if polarities:
+        if name in remarked and polarities:
             dimensions[name] = round(sum(polarities) / len(polarities), 3)
             continue
         if probabilities[index] < model.dimension_threshold:

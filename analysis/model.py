@@ -80,7 +80,8 @@ class LadderModel:
     satisfaction: Mapping[str, Satisfaction]  # by language: "vi", "en"
     dimension_weights: NDArray[np.float32]  # WIDTH × dimensions
     dimension_bias: FloatArray  # per dimension
-    dimension_threshold: float
+    dimension_threshold: float  # P(dimension) from which the words alone name it
+    dimension_floor: float  # P(dimension) below which a lexicon remark on it is not counted
     word_weights: NDArray[np.float32]  # WIDTH × WORD_HEADS
     word_bias: FloatArray  # per head
     decision_weights: FloatArray  # rungs 1–5 × features: reviews with stars
@@ -228,6 +229,7 @@ class LadderModel:
             "dimensions": list(DIMENSIONS),
             "word_heads": list(WORD_HEADS),
             "dimension_threshold": self.dimension_threshold,
+            "dimension_floor": self.dimension_floor,
             "languages": sorted(self.satisfaction),
             "info": dict(self.info),
         }
@@ -290,6 +292,7 @@ def read_model(data: bytes, where: str = "model") -> LadderModel:
                 dimension_weights=dimension_weights,
                 dimension_bias=floats("dimension_bias"),
                 dimension_threshold=float(header["dimension_threshold"]),
+                dimension_floor=float(header.get("dimension_floor", 0.0)),
                 word_weights=word_weights,
                 word_bias=floats("word_bias"),
                 decision_weights=floats("decision_weights"),
@@ -335,6 +338,7 @@ def blank_model() -> LadderModel:
         dimension_weights=np.zeros((WIDTH, len(DIMENSIONS)), dtype=np.float32),
         dimension_bias=np.full(len(DIMENSIONS), -10.0),
         dimension_threshold=0.5,
+        dimension_floor=0.0,
         word_weights=np.zeros((WIDTH, len(WORD_HEADS)), dtype=np.float32),
         word_bias=np.zeros(len(WORD_HEADS)),
         decision_weights=np.zeros((len(DECIDED_RUNGS), width)),

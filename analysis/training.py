@@ -39,6 +39,10 @@ WORD_ALPHA = 1.0
 DECISION_PENALTY = 3.0
 DIMENSION_PENALTY = 0.05
 DIMENSION_THRESHOLD = 0.6
+#: A lexicon remark of one word on a dimension counts unless the dimensions' model, fitted on
+#: what readers saw, gives that dimension less than this (a phrase, "gọi không ai nghe",
+#: always counts).
+DIMENSION_FLOOR = 0.1
 #: The labelled words' heads a decision is fitted on are held out in this many folds.
 WORD_FOLDS = 5
 #: The project's own examples of each rung (``analysis/lexicon/examples.jsonl``: reviews written
@@ -203,6 +207,7 @@ def fit_labelled(
             dimension_weights=dimension_weights,
             dimension_bias=dimension_bias,
             dimension_threshold=threshold,
+            dimension_floor=DIMENSION_FLOOR,
         )
     header = dict(info or {})
     header.setdefault("fitted_at", datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
 from analysis.evaluate import evaluate, quadratic_kappa, read_labels, score
 from analysis.ladder import classify, classify_line, classify_many, dimension_rung
+from analysis.model import default_model
 from scheduler.cli import cli
 
 LABELS = Path(__file__).parent / "fixtures" / "ladder"
@@ -127,6 +130,23 @@ def test_dimensions_with_polarity() -> None:
     assert result.dimensions["responsiveness"] < 0
     english = classify("The staff were rude but the place is spotless")
     assert english.dimensions == {"assurance": -1.0, "tangibles": 1.0}
+
+
+def test_a_lone_word_on_a_dimension_the_model_rules_out_is_not_a_remark() -> None:
+    model = default_model()
+    ruled_out = replace(
+        model,
+        dimension_weights=np.zeros_like(model.dimension_weights),
+        dimension_bias=np.full_like(model.dimension_bias, -10.0),  # P ≈ 0 for every dimension
+        dimension_floor=0.1,
+    )
+    text = "Phòng bẩn, gọi không ai nghe"  # "bẩn": one word; "gọi không ai nghe": a phrase
+    kept = classify(text, 2, model=replace(ruled_out, dimension_floor=0.0))
+    assert set(kept.dimensions) == {"tangibles", "responsiveness"}
+    found = classify(text, 2, model=ruled_out)
+    assert set(found.dimensions) == {"responsiveness"}
+    assert [e.text for e in found.evidence if e.signal.startswith("tangibles")] == []
+    assert "gọi không ai nghe" in [e.text for e in found.evidence]
 
 
 def test_a_word_typed_with_marks_matches_only_itself() -> None:
