@@ -4,13 +4,14 @@
    family (a demand, an accusation, a quiet exit, a recommendation, more than expected …), its
    remarks on the service dimensions, customer effort and sarcasm, negations applied.
 2. **Weigh** (:mod:`analysis.model`): how satisfied the text sounds (a linear model of its words
-   fitted on reviews whose stars are known), and then the rung, from the stars, that satisfaction
-   and the cues (a multinomial logistic regression fitted on reviews labelled by careful readers).
-   Rung 6 (Unbelievable) is given only by its own cues, with ≥ 4★ or no stars, on a review the
-   model puts at 4 or 5.
+   fitted on reviews whose stars are known), what the words of labelled reviews say of its rung,
+   and then the rung, from the stars, those numbers and the cues (a multinomial logistic
+   regression fitted on reviews labelled by careful readers: one for reviews with stars, one for
+   text alone). Rung 6 (Unbelievable) is given only by its own cues, with ≥ 4★ or no stars, on a
+   review the model puts at 4 or 5.
 3. **Show why**: the rung is the middle of the model's probabilities (its weighted median), the
-   confidence the model's probability of that rung; the evidence is the spans
-   of the text whose cues lean to that rung, and the stars. Text and stars two or more rungs apart
+   confidence the model's probability of that rung; the evidence is the spans of the text whose
+   cues lean to that rung, and the stars. Text and stars two or more rungs apart
    (what the text alone says against what the stars allow) set ``conflict`` and lower the
    confidence.
 """
@@ -286,6 +287,8 @@ def _dimensions(
     dimension)."""
     probabilities = found.dimensions
     phrased = {e.signal.split(" ")[0] for e in reading.dimension_evidence if " " in e.text.strip()}
+    if reading.effort:  # customer effort ("gọi mấy lần không ai nghe") is a phrase by nature
+        phrased.add("responsiveness")
     remarked = {
         name
         for index, name in enumerate(DIMENSIONS)

@@ -143,9 +143,11 @@ def fit_labelled(
     threshold: float = DIMENSION_THRESHOLD,
     info: dict[str, object] | None = None,
 ) -> LadderModel:
-    """A model whose decision (and dimensions, when the items name them) are fitted on ``items``;
-    the satisfaction models are ``satisfaction``'s, else ``base``'s. Items with a rung of 6 are
-    left out of the decision (rung 6 is given by its own cues). ``examples``: the project's
+    """A model whose labelled words' heads, two decisions (and dimensions, when the items name
+    them) are fitted on ``items``; the satisfaction models are ``satisfaction``'s, else
+    ``base``'s. Items with a rung of 6 count for the heads but are left out of the decisions (rung
+    6 is given by its own cues). Without a single rated item, the decision for reviews with stars
+    is the one for text alone (it cannot learn what stars mean). ``examples``: the project's
     rubric examples join the fit (:data:`EXAMPLE_WEIGHT`)."""
     labelled = list(items)
     items = labelled + (bundled_examples() if examples else [])

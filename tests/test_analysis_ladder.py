@@ -147,6 +147,8 @@ def test_a_lone_word_on_a_dimension_the_model_rules_out_is_not_a_remark() -> Non
     assert set(found.dimensions) == {"responsiveness"}
     assert [e.text for e in found.evidence if e.signal.startswith("tangibles")] == []
     assert "gọi không ai nghe" in [e.text for e in found.evidence]
+    effort = classify("Gọi mấy lần không ai nghe", 2, model=ruled_out)  # customer effort
+    assert effort.dimensions == {"responsiveness": -1.0}
 
 
 def test_a_word_typed_with_marks_matches_only_itself() -> None:
