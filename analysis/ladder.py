@@ -204,17 +204,12 @@ def _decide(
     probabilities: np.ndarray,
     text_only: np.ndarray,
 ) -> Classification:
-    chances = probabilities.tolist()
-    if reading.stars is not None:  # the text moves a review at most one rung past its stars
-        allowed = ALLOWED[reading.stars]
-        low, high = allowed[0] - STAR_REACH, allowed[-1] + STAR_REACH
-        kept = [c if low <= r <= high else 0.0 for r, c in enumerate(chances, 1)]
-        total = sum(kept) or 1.0
-        chances = [c / total for c in kept]
-    rung = _median_rung(chances)
-    confidence = chances[rung - 1]
+    chances = within_stars(probabilities.tolist(), reading.stars)
+    rung = median_rung(chances)
+    chance = chances[rung - 1]
     if reading.strong.get(6) and rung >= 4 and (reading.stars is None or reading.stars >= 4):
-        rung, confidence = 6, chances[3] + chances[4]
+        rung, chance = 6, chances[3] + chances[4]
+    confidence = model.calibrated(chance, stars=reading.stars is not None)
     conflict = False
     if reading.stars is not None:
         alone = text_only.tolist()
@@ -236,7 +231,19 @@ def _decide(
     )
 
 
-def _median_rung(chances: Sequence[float]) -> int:
+def within_stars(chances: list[float], stars: int | None) -> list[float]:
+    """The decision's probabilities of rungs 1–5 kept to what ``stars`` allow: the text moves a
+    review at most :data:`STAR_REACH` rung past them."""
+    if stars is None:
+        return chances
+    allowed = ALLOWED[stars]
+    low, high = allowed[0] - STAR_REACH, allowed[-1] + STAR_REACH
+    kept = [c if low <= r <= high else 0.0 for r, c in enumerate(chances, 1)]
+    total = sum(kept) or 1.0
+    return [c / total for c in kept]
+
+
+def median_rung(chances: Sequence[float]) -> int:
     """The rung in the middle of the probabilities (the first whose cumulative probability
     reaches one half): the rung least far, on average, from the right one. A rung two away costs
     more than one next to it, as it does to a reader (and to the quadratic kappa); the most

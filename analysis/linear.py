@@ -202,7 +202,7 @@ def fit_logistic(
     def loss(v: FloatArray) -> tuple[float, FloatArray]:
         z = _dot(x, v[:width]) + v[width]
         value = float(s @ (np.logaddexp(0, z) - y * z)) + penalty / 2 * float(v[:width] @ v[:width])
-        error = s * (1 / (1 + np.exp(-z)) - y)
+        error = s * (0.5 * (1 + np.tanh(z / 2)) - y)  # σ(z), without overflow
         gradient = np.concatenate([_tdot(x, error) + penalty * v[:width], [error.sum()]])
         return value, gradient
 

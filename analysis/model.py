@@ -92,6 +92,9 @@ class LadderModel:
     text_decision_bias: FloatArray
     text_feature_mean: FloatArray
     text_feature_scale: FloatArray
+    #: How often the decision is right at each probability, as held-out reviews showed:
+    #: ``P(right) = σ(a + b·logit(p))``, one ``(a, b)`` for reviews with stars, one for text alone.
+    calibration: FloatArray
     info: Mapping[str, Any] = field(default_factory=dict)
     digest: str = ""
 
@@ -185,6 +188,13 @@ class LadderModel:
         scaled = (np.asarray(features) - self.text_feature_mean) / self.text_feature_scale
         return softmax(scaled @ self.text_decision_weights.T + self.text_decision_bias)
 
+    def calibrated(self, chance: float, *, stars: bool) -> float:
+        """The confidence of a rung the decision gives probability ``chance``: how often a rung
+        given that probability was right on reviews the decision was not fitted on."""
+        a, b = self.calibration[0 if stars else 1]
+        p = min(max(chance, 1e-4), 1 - 1e-4)
+        return float(1 / (1 + np.exp(-(a + b * np.log(p / (1 - p))))))
+
     def trained_on(self, text: str) -> bool:
         """Whether a labelled text was among those the decision and dimensions were fitted on."""
         return text_key(text) in set(self.info.get("labelled_keys", ()))
@@ -203,6 +213,7 @@ class LadderModel:
             "text_feature_mean": self.text_feature_mean,
             "text_feature_scale": self.text_feature_scale,
             "word_bias": self.word_bias,
+            "calibration": self.calibration,
             "header": np.frombuffer(json.dumps(self._header()).encode(), dtype=np.uint8),
         }
         for language, model in self.satisfaction.items():
@@ -303,6 +314,7 @@ def read_model(data: bytes, where: str = "model") -> LadderModel:
                 text_decision_bias=floats("text_decision_bias"),
                 text_feature_mean=floats("text_feature_mean"),
                 text_feature_scale=floats("text_feature_scale"),
+                calibration=floats("calibration"),
                 info=header.get("info", {}),
                 digest=hashlib.sha256(data).hexdigest()[:8],
             )
@@ -349,6 +361,7 @@ def blank_model() -> LadderModel:
         text_decision_bias=np.zeros(len(DECIDED_RUNGS)),
         text_feature_mean=np.zeros(width),
         text_feature_scale=np.ones(width),
+        calibration=np.array([[0.0, 1.0], [0.0, 1.0]]),  # as the decision says
         info={},
         digest="blank",
     )

@@ -22,12 +22,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from importlib.resources import files
+from typing import NamedTuple
 
 import numpy as np
 
 from analysis.features import DECISION_FEATURES, WIDTH, WORD_HEADS, decision_vector, hashed_words
-from analysis.ladder import Features, classify_many, features_many
-from analysis.linear import SparseRows, fit_logistic, fit_ridge, fit_softmax
+from analysis.ladder import Features, classify_many, features_many, median_rung, within_stars
+from analysis.linear import SparseRows, fit_logistic, fit_ridge, fit_softmax, softmax
 from analysis.model import FloatArray, LadderModel, Satisfaction, text_key
 from analysis.reading import read
 from analysis.tokens import detect_language, tokenize
@@ -161,19 +162,22 @@ def fit_labelled(
     weights = np.array([item.weight for item in items])
     word_weights, word_bias = _fit_word_heads(words, targets, weights)
     held_out = _held_out_heads(words, targets, weights)
-    rated: list[tuple[list[float], int, float]] = []
-    alone: list[tuple[list[float], int, float]] = []
+    rated: list[Row] = []
+    alone: list[Row] = []
     for index, (item, reading, f) in enumerate(zip(items, readings, found, strict=True)):
         if not 1 <= item.rung <= 5:
             continue
         heads, english = held_out[index].tolist(), reading.language == "en"
         if reading.stars is not None:
             row = decision_vector(f.text, reading.stars, heads, english=english)
-            rated.append((row, item.rung, item.weight))
+            rated.append(Row(row, item.rung, item.weight, reading.stars))
         row = decision_vector(f.text, None, heads, english=english)
-        alone.append((row, item.rung, item.weight))
+        alone.append(Row(row, item.rung, item.weight, None))
     decision = _fit_decision(rated or alone, decision_penalty)
     text_decision = _fit_decision(alone, decision_penalty)
+    calibration = np.array(
+        [_calibration(rated or alone, decision_penalty), _calibration(alone, decision_penalty)]
+    )
     model = replace(
         model,
         word_weights=word_weights,
@@ -186,6 +190,7 @@ def fit_labelled(
         text_decision_bias=text_decision[1],
         text_feature_mean=text_decision[2],
         text_feature_scale=text_decision[3],
+        calibration=calibration,
     )
     with_dimensions = [
         (item, f) for item, f in zip(items, found, strict=True) if item.dimensions is not None
@@ -255,23 +260,61 @@ def _held_out_heads(words: SparseRows, targets: FloatArray, weights: FloatArray)
     return result
 
 
+class Row(NamedTuple):
+    """One labelled review as a decision is fitted on it."""
+
+    features: list[float]  # its decision vector
+    rung: int
+    weight: float
+    stars: int | None  # as the decision reads it (None: as text alone)
+
+
 def _fit_decision(
-    rows: Sequence[tuple[list[float], int, float]], penalty: float
+    rows: Sequence[Row], penalty: float
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
     """A multinomial logistic regression over rungs 1–5 on standardised decision features:
     ``(weights, bias, feature mean, feature scale)``."""
-    x = np.array([row for row, _, _ in rows])
+    x = np.array([row.features for row in rows])
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
     scale[scale < 1e-6] = 1.0
     weights, bias = fit_softmax(
         (x - mean) / scale,
-        np.array([rung for _, rung, _ in rows]) - 1,
+        np.array([row.rung for row in rows]) - 1,
         5,
         penalty,
-        sample_weight=np.array([weight for _, _, weight in rows]),
+        sample_weight=np.array([row.weight for row in rows]),
     )
     return weights, bias, mean, scale
+
+
+def _calibration(rows: Sequence[Row], penalty: float) -> tuple[float, float]:
+    """``(a, b)`` of ``P(right) = σ(a + b·logit(p))``, with ``p`` the probability a decision gives
+    the rung it chooses: fitted on each row as a decision fitted on the other folds decides it
+    (``(0, 1)``, the decision's own probability, when there are too few rows to hold any out)."""
+    folds = np.arange(len(rows)) % WORD_FOLDS
+    np.random.default_rng(5).shuffle(folds)
+    logits, right, weights = [], [], []
+    for fold in range(WORD_FOLDS):
+        inside = [row for row, f in zip(rows, folds, strict=True) if f != fold]
+        outside = [row for row, f in zip(rows, folds, strict=True) if f == fold]
+        if not outside or len({row.rung for row in inside}) < 2:
+            continue
+        w, b, mean, scale = _fit_decision(inside, penalty)
+        x = (np.array([row.features for row in outside]) - mean) / scale
+        for row, probabilities in zip(outside, softmax(x @ w.T + b), strict=True):
+            chances = within_stars(probabilities.tolist(), row.stars)
+            rung = median_rung(chances)
+            p = min(max(chances[rung - 1], 1e-4), 1 - 1e-4)
+            logits.append(np.log(p / (1 - p)))
+            right.append(float(rung == row.rung))
+            weights.append(row.weight)
+    if len(set(right)) < 2:
+        return 0.0, 1.0
+    slope, intercept = fit_logistic(
+        np.array(logits)[:, None], np.array(right), 1e-3, sample_weight=np.array(weights)
+    )
+    return intercept, float(slope[0])
 
 
 def _digest(model: LadderModel, header: dict[str, object]) -> str:
@@ -280,6 +323,7 @@ def _digest(model: LadderModel, header: dict[str, object]) -> str:
         model.decision_weights,
         model.text_decision_weights,
         model.word_bias,
+        model.calibration,
         model.dimension_bias,
         model.feature_mean,
     ):

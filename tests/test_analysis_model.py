@@ -19,7 +19,9 @@ from analysis.model import ModelError, blank_model, default_model, load_model, r
 from analysis.tokens import tokenize
 from analysis.training import (
     Labelled,
+    Row,
     StarReview,
+    _calibration,
     _fit_word_heads,
     _head_targets,
     _held_out_heads,
@@ -125,7 +127,13 @@ def test_a_model_file_keeps_every_part(tmp_path: Path, small_model: object) -> N
     path = tmp_path / "model.npz"
     small_model.save(path)
     again = load_model(str(path))
-    for name in ("word_weights", "word_bias", "decision_weights", "text_decision_weights"):
+    for name in (
+        "word_weights",
+        "word_bias",
+        "decision_weights",
+        "text_decision_weights",
+        "calibration",
+    ):
         np.testing.assert_allclose(getattr(again, name), getattr(small_model, name), rtol=1e-6)
     assert np.abs(again.word_weights).sum() > 0  # the labelled words' heads were fitted
 
@@ -142,6 +150,28 @@ def test_the_decision_learns_from_held_out_word_heads() -> None:
     assert np.corrcoef(in_sample[:, 0], targets[:, 0])[0, 1] > 0.9
     assert np.corrcoef(held[:, 0], targets[:, 0])[0, 1] < 0.3
     assert np.abs(held[:, 0] - 3).max() < 0.5  # the other folds' mean rung
+
+
+def test_confidence_is_how_often_held_out_decisions_were_right() -> None:
+    """Labels that no feature predicts: a decision fitted on them is sure of itself in sample and
+    right one time in five held out; its confidence must say the second."""
+    rng = np.random.default_rng(11)
+    rows = [
+        Row(rng.normal(size=40).tolist(), int(rng.integers(1, 6)), 1.0, None) for _ in range(300)
+    ]
+    a, b = _calibration(rows, 0.01)
+    model = replace(blank_model(), calibration=np.array([[a, b], [a, b]]))
+    assert model.calibrated(0.95, stars=False) < 0.4
+    assert blank_model().calibrated(0.95, stars=False) == pytest.approx(0.95)
+
+
+def test_classify_says_the_calibrated_confidence(small_model: object) -> None:
+    text = "Nhân viên nhiệt tình, đồ ăn ngon"
+    raw = replace(small_model, calibration=np.array([[0.0, 1.0], [0.0, 1.0]]))
+    found, plain = classify(text, 4, model=small_model), classify(text, 4, model=raw)
+    assert found.rung == plain.rung
+    chance = plain.probabilities[plain.rung - 1]
+    assert found.confidence == round(small_model.calibrated(chance, stars=True), 2)
 
 
 def test_a_review_without_stars_is_decided_by_the_text_decision(small_model: object) -> None:
