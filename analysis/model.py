@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, cached_property
@@ -193,7 +194,7 @@ class LadderModel:
         given that probability was right on reviews the decision was not fitted on."""
         a, b = self.calibration[0 if stars else 1]
         p = min(max(chance, 1e-4), 1 - 1e-4)
-        return float(1 / (1 + np.exp(-(a + b * np.log(p / (1 - p))))))
+        return 1 / (1 + math.exp(-(float(a) + float(b) * math.log(p / (1 - p)))))
 
     def trained_on(self, text: str) -> bool:
         """Whether a labelled text was among those the decision and dimensions were fitted on."""
