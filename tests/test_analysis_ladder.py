@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -149,6 +150,21 @@ def test_a_lone_word_on_a_dimension_the_model_rules_out_is_not_a_remark() -> Non
     assert "gọi không ai nghe" in [e.text for e in found.evidence]
     effort = classify("Gọi mấy lần không ai nghe", 2, model=ruled_out)  # customer effort
     assert effort.dimensions == {"responsiveness": -1.0}
+
+
+def test_classifying_leaves_the_garbage_collector_as_it_found_it() -> None:
+    assert gc.isenabled()
+    classify_many([("Phục vụ chậm", 2, None), ("Great", 5, None)])
+    assert gc.isenabled()
+    with pytest.raises(TypeError):
+        classify_many([(None, 2, None), (3, 2, None)])  # type: ignore[list-item]
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        classify_many([("Phục vụ chậm", 2, None)])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_a_word_typed_with_marks_matches_only_itself() -> None:
