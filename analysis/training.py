@@ -44,8 +44,9 @@ DIMENSION_THRESHOLD = 0.6
 #: what readers saw, gives that dimension less than this (a phrase, "gọi không ai nghe",
 #: always counts).
 DIMENSION_FLOOR = 0.1
-#: The labelled words' heads a decision is fitted on are held out in this many folds.
-WORD_FOLDS = 5
+#: Folds of the held-out predictions made inside a fit: the labelled words' heads a decision is
+#: fitted on, and the decisions the confidence is calibrated on.
+HELD_OUT_FOLDS = 5
 #: The project's own examples of each rung (``analysis/lexicon/examples.jsonl``: reviews written
 #: to the rubric, labelled by a reader who had not seen the lexicon) join every fit at this
 #: weight: they teach the ladder its textbook cases ("bình thường, không có gì đặc biệt" is
@@ -247,10 +248,10 @@ def _held_out_heads(words: SparseRows, targets: FloatArray, weights: FloatArray)
     """Each review's :data:`WORD_HEADS` as heads fitted on the other folds say them: what the
     decision learns to trust is what the heads say of a review they have not seen."""
     count = words.count
-    folds = np.arange(count) % WORD_FOLDS
+    folds = np.arange(count) % HELD_OUT_FOLDS
     np.random.default_rng(3).shuffle(folds)
     result = np.zeros((count, len(WORD_HEADS)))
-    for fold in range(WORD_FOLDS):
+    for fold in range(HELD_OUT_FOLDS):
         inside, outside = np.flatnonzero(folds != fold), np.flatnonzero(folds == fold)
         if not len(outside) or not len(inside):
             continue
@@ -292,10 +293,10 @@ def _calibration(rows: Sequence[Row], penalty: float) -> tuple[float, float]:
     """``(a, b)`` of ``P(right) = σ(a + b·logit(p))``, with ``p`` the probability a decision gives
     the rung it chooses: fitted on each row as a decision fitted on the other folds decides it
     (``(0, 1)``, the decision's own probability, when there are too few rows to hold any out)."""
-    folds = np.arange(len(rows)) % WORD_FOLDS
+    folds = np.arange(len(rows)) % HELD_OUT_FOLDS
     np.random.default_rng(5).shuffle(folds)
     logits, right, weights = [], [], []
-    for fold in range(WORD_FOLDS):
+    for fold in range(HELD_OUT_FOLDS):
         inside = [row for row, f in zip(rows, folds, strict=True) if f != fold]
         outside = [row for row, f in zip(rows, folds, strict=True) if f == fold]
         if not outside or len({row.rung for row in inside}) < 2:
