@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from analysis.features import (
+    TEXT_FEATURES,
     decision_vector,
     dimension_words,
     hashed_words,
@@ -108,10 +109,15 @@ class Features:
     words: list[int]  # hashed columns of the words and word pairs
     dimension_columns: list[int]  # the words and the lexicon's dimension remarks
     satisfaction: tuple[float, float, float]  # expected stars, P(one star), P(five stars)
-    text: list[float]  # the text features (analysis.features.TEXT_FEATURES)
     decision: list[float]  # with the stars
     text_decision: list[float]  # the same without the stars
     dimensions: list[float]  # P(each dimension), as the model says now
+
+    @property
+    def text(self) -> list[float]:
+        """The text features (:data:`analysis.features.TEXT_FEATURES`): a decision vector's
+        first part."""
+        return self.decision[: len(TEXT_FEATURES)]
 
 
 def features_of(reading: Reading, model: LadderModel) -> Features:
@@ -145,7 +151,6 @@ def features_many(readings: Sequence[Reading], model: LadderModel) -> list[Featu
                 words=words[index],
                 dimension_columns=columns[index],
                 satisfaction=satisfaction[index],
-                text=text,
                 decision=decision_vector(text, reading.stars, said, english=english),
                 text_decision=decision_vector(text, None, said, english=english),
                 dimensions=dimensions[index].tolist(),
