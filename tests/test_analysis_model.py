@@ -143,7 +143,8 @@ def test_the_decision_learns_from_held_out_word_heads() -> None:
     saw that review: a word found in one review only says nothing of its rung there."""
     words = SparseRows.from_rows([[index] for index in range(40)], 64)  # one word each
     targets = np.array([_head_targets(1 + index % 5) for index in range(40)])
-    held = _held_out_heads(words, targets, np.ones(40))
+    rungs = [Labelled("", 1 + index % 5) for index in range(40)]
+    held = _held_out_heads(words, targets, np.ones(40), folds_of(rungs, 5))
     fitted, bias = _fit_word_heads(words, targets, np.ones(40))
     in_sample = np.column_stack([words.dot(fitted[:, k]) for k in range(3)]) + bias
     # in sample, a unique word recalls its own rung; held out, it knows only the others' mean
