@@ -133,24 +133,6 @@ NEGATION_SCOPE = 3
 _NEGATED = 0x5BD1E995  # mixed into the hash of a word in a negator's scope
 
 
-def hashed_words(tokens: Sequence[Token]) -> list[int]:
-    """The hashed columns of a review's words and word pairs (unmarked forms); a word up to
-    three words after a negator, in the same clause, is hashed as negated."""
-    hashes = []
-    scope = 0
-    previous_end = -1
-    for token in tokens:
-        if previous_end >= 0 and scope and token.start - previous_end > 1:
-            scope = 0  # punctuation between the words ends the clause
-        word = _word_hash(token.folded)
-        hashes.append(word ^ _NEGATED if scope else word)
-        scope = NEGATION_SCOPE if token.folded in NEGATORS else max(0, scope - 1)
-        previous_end = token.end
-    columns = [h & _MASK for h in hashes]
-    columns += [((a * 1_000_003) ^ b) & _MASK for a, b in pairwise(hashes)]
-    return columns
-
-
 #: Words too common to say which service dimension a review speaks of: left out of the
 #: dimensions' columns (they still count for the satisfaction).
 FUNCTION_WORDS = frozenset(
@@ -164,15 +146,55 @@ FUNCTION_WORDS = frozenset(
 )
 
 
-def dimension_words(tokens: Sequence[Token]) -> list[int]:
-    """The hashed columns the dimensions read: the words and word pairs, without
-    :data:`FUNCTION_WORDS` standing alone."""
-    hashes = [_word_hash(token.folded) for token in tokens]
-    columns = [
-        h & _MASK for h, t in zip(hashes, tokens, strict=True) if t.folded not in FUNCTION_WORDS
-    ]
-    columns += [((a * 1_000_003) ^ b) & _MASK for a, b in pairwise(hashes)]
-    return columns
+def hashed_words(tokens: Sequence[Token]) -> list[int]:
+    """The hashed columns of a review's words and word pairs (unmarked forms); a word up to
+    three words after a negator, in the same clause, is hashed as negated."""
+    return word_columns(tokens)[0]
+
+
+def word_columns(tokens: Sequence[Token]) -> tuple[list[int], list[int]]:
+    """:func:`hashed_words` of a review, and the hashed columns the dimensions read: the words
+    (not negated, and without :data:`FUNCTION_WORDS` standing alone) and the word pairs. One pass
+    over the words for both."""
+    known = _WORD_INFO.get
+    hashes, plain, content = [], [], []
+    scope = 0
+    negated = False
+    previous_end = -1
+    for token in tokens:
+        word, negator, function = known(token.folded) or _word_info(token.folded)
+        if scope and token.start - previous_end > 1:
+            scope = 0  # punctuation between the words ends the clause
+        plain.append(word)
+        if scope:
+            hashes.append(word ^ _NEGATED)
+            negated = True
+        else:
+            hashes.append(word)
+        if not function:
+            content.append(word & _MASK)
+        scope = NEGATION_SCOPE if negator else scope - 1 if scope else 0
+        previous_end = token.end
+    words = [h & _MASK for h in hashes]
+    pairs = [((a * 1_000_003) ^ b) & _MASK for a, b in pairwise(hashes)]
+    if negated:
+        content += [((a * 1_000_003) ^ b) & _MASK for a, b in pairwise(plain)]
+    else:
+        content += pairs
+    words += pairs
+    return words, content
+
+
+#: Per unmarked word: its hash, whether it is a negator, whether it is a function word.
+_WORD_INFO: dict[str, tuple[int, bool, bool]] = {}
+_WORD_INFO_KEPT = 200_000
+
+
+def _word_info(word: str) -> tuple[int, bool, bool]:
+    if len(_WORD_INFO) >= _WORD_INFO_KEPT:
+        _WORD_INFO.clear()
+    info = _WORD_INFO[word] = (_word_hash(word), word in NEGATORS, word in FUNCTION_WORDS)
+    return info
 
 
 def marker_columns(markers: Iterable[str]) -> list[int]:

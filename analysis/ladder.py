@@ -30,10 +30,9 @@ import numpy as np
 from analysis.features import (
     TEXT_FEATURES,
     decision_vector,
-    dimension_words,
-    hashed_words,
     marker_columns,
     text_vector,
+    word_columns,
 )
 from analysis.lexicon import lexicon_digest
 from analysis.model import LadderModel, default_model
@@ -126,8 +125,11 @@ def features_of(reading: Reading, model: LadderModel) -> Features:
 
 def features_many(readings: Sequence[Reading], model: LadderModel) -> list[Features]:
     """:func:`features_of` of many readings, the words of all read by the model at once."""
-    words = [hashed_words(reading.tokens) for reading in readings]
-    columns = [dimension_words(reading.tokens) + dimension_markers(reading) for reading in readings]
+    words, columns = [], []
+    for reading in readings:
+        hashed, dimension_columns = word_columns(reading.tokens)
+        words.append(hashed)
+        columns.append(dimension_columns + dimension_markers(reading))
     satisfaction, heads, dimensions = model.read_many(
         [reading.language for reading in readings], words, columns
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from analysis.lexicon import (
     COMPLAINT,
@@ -83,10 +84,10 @@ _CLAUSE_BREAKS = frozenset(".,;!?…:()")
 _CLAUSE_WORDS = frozenset({"nhung", "ma", "va", "but", "and", "tuy", "however", "although"})
 
 
-@dataclass(frozen=True, slots=True)
-class Evidence:
+class Evidence(NamedTuple):
     """A span of the review and what it said: ``rung 2``, ``negated rung 4 → 2``,
-    ``churn``, ``responsiveness −``, ``sarcasm``, ``stars 5``."""
+    ``churn``, ``responsiveness −``, ``sarcasm``, ``stars 5``. (A tuple: made about ten times a
+    review, twice as fast as a frozen dataclass.)"""
 
     text: str
     start: int

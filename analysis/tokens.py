@@ -37,7 +37,9 @@ def _mark_ranges() -> str:
     return "".join(f"\\u{a:04x}-\\u{b:04x}" if a != b else f"\\u{a:04x}" for a, b in ranges)
 
 
-_PART = f"[^\\W_](?:(?!_)[\\w{_mark_ranges()}])*"
+# A word: letters and digits (not "_"), with any marks between or after them. The two classes
+# share no character, so the pattern never backtracks.
+_PART = f"[^\\W_]+(?:[{_mark_ranges()}]+[^\\W_]*)*"
 _WORD = re.compile(f"{_PART}(?:['’]{_PART})*")
 # Teencode and chat abbreviations, folded key → expansion (in Vietnamese with marks).
 TEENCODE = {
@@ -98,13 +100,29 @@ def tokenize(text: str) -> list[Token]:
     """
     normal, origin = _nfc_with_origin(text)
     tokens: list[Token] = []
+    append, known, make = tokens.append, _KEYS.get, tuple.__new__  # the hot loop of classify
     for match in _WORD.finditer(normal):
         start, end = match.span()
         if origin is not None:
             start, end = origin[start][0], origin[end - 1][1]
-        for canon, folded, marked in _written_keys(match.group().lower()):
-            tokens.append(Token(canon, folded, marked, start, end))
+        word = match.group()
+        for canon, folded, marked in known(word) or _keys_of(word):
+            append(make(Token, (canon, folded, marked, start, end)))
     return tokens
+
+
+#: The keys of each word as written (:func:`_written_keys` of its lower case), kept for the
+#: process: a review's words are looked up once each, without lower-casing them again.
+_KEYS: dict[str, tuple[tuple[str, str, bool], ...]] = {}
+_KEYS_KEPT = 200_000
+
+
+def _keys_of(word: str) -> tuple[tuple[str, str, bool], ...]:
+    keys = _written_keys(word.lower())
+    if len(_KEYS) >= _KEYS_KEPT:
+        _KEYS.clear()
+    _KEYS[word] = keys
+    return keys
 
 
 @lru_cache(maxsize=65536)

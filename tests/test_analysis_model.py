@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from analysis.evaluate import evaluate, read_labels
-from analysis.features import DECISION_FEATURES, WIDTH, hashed_words
+from analysis.features import DECISION_FEATURES, WIDTH, hashed_words, word_columns
 from analysis.ladder import analysis_version, classify
 from analysis.linear import SparseRows, fit_logistic, fit_ridge, fit_softmax
 from analysis.model import ModelError, blank_model, default_model, load_model, read_model
@@ -103,6 +103,16 @@ def test_satisfaction_reads_words_in_each_language(small_model: object) -> None:
     assert model.text_satisfaction("en", hashed_words(tokenize("amazing"))) > (
         model.text_satisfaction("en", hashed_words(tokenize("terrible")))
     )
+
+
+def test_a_negated_word_is_its_own_column_but_the_dimensions_read_it_plainly() -> None:
+    (clean,), (clean_dimension,) = word_columns(tokenize("sạch"))
+    words, dimensions = word_columns(tokenize("không sạch"))
+    assert len(words) == 3 and words[1] != clean  # "sạch" in the scope of "không"
+    assert dimensions[0] == clean_dimension and len(dimensions) == 2  # "không": a function word
+    assert dimensions[1] != words[2]  # the pair as written, not as negated
+    assert word_columns(tokenize("không. Sạch"))[0][1] == clean  # a new clause
+    assert hashed_words(tokenize("không sạch")) == words
 
 
 def test_a_model_file_reads_back_the_same(tmp_path: Path, small_model: object) -> None:

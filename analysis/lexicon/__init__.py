@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
-from typing import Any
+from typing import Any, NamedTuple
 
 from analysis.tokens import Token, phrase_keys
 
@@ -49,8 +49,9 @@ class Cue:
     marked_only: bool  # match only when typed with its marks
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
+class Match(NamedTuple):
+    """A cue found in a review's tokens (a tuple: made about ten times a review)."""
+
     cue: Cue
     first: int  # token index
     last: int  # token index, inclusive
@@ -78,17 +79,22 @@ class Lexicon:
 
     def __init__(self, cues: Sequence[Cue]) -> None:
         self.cues = tuple(cues)
-        # Phrases by their first two words (one-word phrases by their word): a position only
+        # Phrases by their first word, then (two words or more) by their second: a position only
         # tries the few phrases that can start there. Longer phrases first.
-        pairs: dict[tuple[str, str], list[Cue]] = {}
         singles: dict[str, list[Cue]] = {}
+        pairs: dict[str, dict[str, list[Cue]]] = {}
         for cue in sorted(cues, key=lambda c: -len(c.folded)):
             if len(cue.folded) > 1:
-                pairs.setdefault((cue.folded[0], cue.folded[1]), []).append(cue)
+                pairs.setdefault(cue.folded[0], {}).setdefault(cue.folded[1], []).append(cue)
             else:
                 singles.setdefault(cue.folded[0], []).append(cue)
-        self.pairs = {key: tuple(value) for key, value in pairs.items()}
-        self.singles = {key: tuple(value) for key, value in singles.items()}
+        self.starting: dict[str, tuple[dict[str, tuple[Cue, ...]], tuple[Cue, ...]]] = {
+            word: (
+                {second: tuple(found) for second, found in pairs.get(word, {}).items()},
+                tuple(singles.get(word, ())),
+            )
+            for word in {*singles, *pairs}
+        }
 
     def find(self, tokens: Sequence[Token], *, unaccented: bool = False) -> list[Match]:
         """Every layer's longest non-overlapping phrase matches, left to right.
@@ -97,27 +103,36 @@ class Lexicon:
         """
         found: list[Match] = []
         free_from = [0] * len(LAYER_NAMES)  # per layer: the first token not yet consumed
-        pairs, singles = self.pairs, self.singles
+        starting = self.starting
         none: tuple[Cue, ...] = ()
         count = len(tokens)
         for at, token in enumerate(tokens):
-            following = tokens[at + 1].folded if at + 1 < count else ""
-            candidates = pairs.get((token.folded, following), none) + singles.get(
-                token.folded, none
-            )
-            if not candidates:
+            here = starting.get(token.folded)
+            if here is None:
                 continue
+            longer, single = here
             taken = 0  # layers already matched at this position (bit set)
-            for cue in candidates:
+            if longer and at + 1 < count:
+                for cue in longer.get(tokens[at + 1].folded, none):
+                    bit = 1 << cue.layer
+                    if taken & bit or at < free_from[cue.layer]:
+                        continue
+                    if not _matches(tokens, at, cue, unaccented):
+                        continue
+                    taken |= bit
+                    last = at + len(cue.folded) - 1
+                    free_from[cue.layer] = last + 1
+                    found.append(Match(cue, at, last, token.start, tokens[last].end))
+            as_written = not unaccented or token.marked
+            for cue in single:  # one word: its unmarked form is the token's already
                 bit = 1 << cue.layer
                 if taken & bit or at < free_from[cue.layer]:
                     continue
-                if not _matches(tokens, at, cue, unaccented):
+                if token.canon != cue.canon[0] if as_written else cue.marked_only:
                     continue
                 taken |= bit
-                last = at + len(cue.folded) - 1
-                free_from[cue.layer] = last + 1
-                found.append(Match(cue, at, last, token.start, tokens[last].end))
+                free_from[cue.layer] = at + 1
+                found.append(Match(cue, at, at, token.start, token.end))
         return found
 
 
