@@ -108,8 +108,10 @@ def test_satisfaction_reads_words_in_each_language(small_model: object) -> None:
 def test_a_negated_word_is_its_own_column_but_the_dimensions_read_it_plainly() -> None:
     (clean,), (clean_dimension,) = word_columns(tokenize("sạch"))
     words, dimensions = word_columns(tokenize("không sạch"))
-    assert len(words) == 3 and words[1] != clean  # "sạch" in the scope of "không"
-    assert dimensions[0] == clean_dimension and len(dimensions) == 2  # "không": a function word
+    assert len(words) == 3
+    assert words[1] != clean  # "sạch" in the scope of "không"
+    assert len(dimensions) == 2  # "không" is a function word: left out
+    assert dimensions[0] == clean_dimension
     assert dimensions[1] != words[2]  # the pair as written, not as negated
     assert word_columns(tokenize("không. Sạch"))[0][1] == clean  # a new clause
     assert hashed_words(tokenize("không sạch")) == words
