@@ -60,6 +60,7 @@ _HAPPY = re.compile(
     "\U0001f929]"
 )
 _ANGRY = re.compile("[\U0001f620-\U0001f62d\U0001f44e\U0001f92c\U0001f624\U0001f612\U0001f61e]")
+_EMOJI = re.compile(f"{_HAPPY.pattern}|{_ANGRY.pattern}")  # either: one scan finds both
 _STRETCHED = re.compile("aaa|eee|iii|ooo|uuu|yyy|hhh|zzz|!!|:\\)\\)|;\\)\\)|=\\)\\)")
 
 
@@ -202,8 +203,11 @@ def marker_columns(markers: Iterable[str]) -> list[int]:
     return [_word_hash(f"@{marker}") & _MASK for marker in markers]
 
 
-def _count(value: float) -> float:
-    return math.log1p(value)
+_RUNG_AT = {rung: _TEXT_INDEX[f"rung {rung} cues"] for rung in (1, 2, 3, 4, 5, 6)}
+_WEAK_AT = {rung: _TEXT_INDEX[f"weak {rung} cues"] for rung in (3, 4, 5)}
+_FAMILY_AT = {family: _TEXT_INDEX[family] for family in FAMILIES}
+_EFFORT_AT = _TEXT_INDEX["effort"]
+_TONE_AT = _TEXT_INDEX["exclamations"]  # the marks of tone, in order, then the length
 
 
 def text_vector(
@@ -220,27 +224,35 @@ def text_vector(
     """The text features of one review (:data:`TEXT_FEATURES`). ``satisfaction`` is how far the
     text model's ``(expected stars, P(one star), P(five stars))`` moves from what it says of a
     text without words (the market's usual review); counts are damped (log1p)."""
-    s, one_star, five_stars = satisfaction
     log1p = math.log1p
-    return [
-        s,
-        s * s / 2,
-        one_star,
-        five_stars,
-        *(log1p(rung_cues.get(rung, 0)) for rung in (1, 2, 3, 4, 5, 6)),
-        *(log1p(weak_cues.get(rung, 0)) for rung in (3, 4, 5)),
+    vector = [0.0] * len(TEXT_FEATURES)  # most counts of most reviews are none
+    s, one_star, five_stars = satisfaction
+    vector[:4] = s, s * s / 2, one_star, five_stars
+    for rung, count in rung_cues.items():
+        if rung in _RUNG_AT:
+            vector[_RUNG_AT[rung]] = log1p(count)
+    for rung, count in weak_cues.items():
+        if rung in _WEAK_AT:
+            vector[_WEAK_AT[rung]] = log1p(count)
+    for family, count in families.items():
+        if family in _FAMILY_AT:
+            vector[_FAMILY_AT[family]] = log1p(count)
+    vector[_EFFORT_AT : _EFFORT_AT + 3] = (
         log1p(effort),
         float(sarcasm),
         max(-4, min(4, sentiment)) / 4,
-        *(log1p(families.get(family, 0)) for family in FAMILIES),
+    )
+    emoji = "".join(_EMOJI.findall(text))
+    vector[_TONE_AT:] = (
         log1p(text.count("!")),
         log1p(text.count("?")),
         log1p(len(_CAPITALS.findall(text))),
-        log1p(len(_HAPPY.findall(text))),
-        log1p(len(_ANGRY.findall(text))),
+        log1p(len(_HAPPY.findall(emoji))) if emoji else 0.0,
+        log1p(len(_ANGRY.findall(emoji))) if emoji else 0.0,
         log1p(len(_STRETCHED.findall(text.lower()))),
         log1p(len(text)) / 6,
-    ]
+    )
+    return vector
 
 
 def decision_vector(
