@@ -20,6 +20,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from itertools import pairwise
 
+import numpy as np
+
+from analysis.linear import FloatArray
 from analysis.tokens import Token
 
 #: Hashed columns: 2**18. Collisions between rare words cost little; the weights stay small.
@@ -256,18 +259,36 @@ def text_vector(
 
 
 def decision_vector(
-    text: Sequence[float], stars: int | None, heads: Sequence[float], *, english: bool
+    text: Sequence[float] | FloatArray,
+    stars: int | None,
+    heads: Sequence[float] | FloatArray,
+    *,
+    english: bool,
 ) -> list[float]:
-    """The decision features (:data:`DECISION_FEATURES`): the text features, the labelled
-    words' :data:`WORD_HEADS`, the stars, the text features that read differently with one or
-    five stars or without stars, and those again for an English review."""
-    one_hot = [0.0] * 6
-    one_hot[5 if stars is None else stars - 1] = 1.0
-    one = [text[i] for i in _ONE_STAR_AT] if stars == 1 else [0.0] * len(_ONE_STAR_AT)
-    five = [text[i] for i in _FIVE_STAR_AT] if stars == 5 else [0.0] * len(_FIVE_STAR_AT)
-    none = [text[i] for i in _NO_STARS_AT] if stars is None else [0.0] * len(_NO_STARS_AT)
-    if english:
-        english_part = [1.0, one_hot[0], one_hot[4], one_hot[5], *one, *five]
-    else:
-        english_part = [0.0] * len(_ENGLISH)
-    return [*text, *heads, *one_hot, *one, *five, *none, *english_part]
+    """The decision features (:data:`DECISION_FEATURES`) of one review: see
+    :func:`decision_matrix`."""
+    matrix = decision_matrix(np.array([text]), [stars], np.array([heads]), [english])
+    values: list[float] = matrix[0].tolist()
+    return values
+
+
+def decision_matrix(
+    text: FloatArray,
+    stars: Sequence[int | None],
+    heads: FloatArray,
+    english: Sequence[bool],
+) -> FloatArray:
+    """The decision features (:data:`DECISION_FEATURES`) of many reviews, one row each: the text
+    features (``text``, one row per review), the labelled words' :data:`WORD_HEADS`, the stars,
+    the text features that read differently with one or five stars or without stars, and those
+    again for an English review."""
+    count = len(stars)
+    one_hot = np.zeros((count, 6))
+    one_hot[np.arange(count), [5 if s is None else s - 1 for s in stars]] = 1.0
+    one = text[:, _ONE_STAR_AT] * one_hot[:, 0:1]
+    five = text[:, _FIVE_STAR_AT] * one_hot[:, 4:5]
+    none = text[:, _NO_STARS_AT] * one_hot[:, 5:6]
+    english_part = np.hstack([np.ones((count, 1)), one_hot[:, [0, 4, 5]], one, five])
+    english_part *= np.asarray(english, dtype=np.float64)[:, None]
+    matrix: FloatArray = np.hstack([text, heads, one_hot, one, five, none, english_part])
+    return matrix

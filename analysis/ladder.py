@@ -29,13 +29,13 @@ import numpy as np
 
 from analysis.features import (
     TEXT_FEATURES,
-    decision_vector,
+    decision_matrix,
     marker_columns,
     text_vector,
     word_columns,
 )
 from analysis.lexicon import lexicon_digest
-from analysis.model import LadderModel, default_model
+from analysis.model import FloatArray, LadderModel, default_model
 from analysis.reading import FAMILY_LEAN, Evidence, Reading, read, stars_of
 from analysis.replies import signatures, to_blobs
 from analysis.tokens import fingerprint
@@ -108,12 +108,12 @@ class Features:
     words: list[int]  # hashed columns of the words and word pairs
     dimension_columns: list[int]  # the words and the lexicon's dimension remarks
     satisfaction: tuple[float, float, float]  # expected stars, P(one star), P(five stars)
-    decision: list[float]  # with the stars
-    text_decision: list[float]  # the same without the stars
+    decision: FloatArray  # with the stars
+    text_decision: FloatArray  # the same without the stars
     dimensions: list[float]  # P(each dimension), as the model says now
 
     @property
-    def text(self) -> list[float]:
+    def text(self) -> FloatArray:
         """The text features (:data:`analysis.features.TEXT_FEATURES`): a decision vector's
         first part."""
         return self.decision[: len(TEXT_FEATURES)]
@@ -133,32 +133,36 @@ def features_many(readings: Sequence[Reading], model: LadderModel) -> list[Featu
     satisfaction, heads, dimensions = model.read_many(
         [reading.language for reading in readings], words, columns
     )
-    found = []
+    texts = []
     for index, reading in enumerate(readings):
         usual = model.usual(reading.language)
-        text = text_vector(
-            satisfaction=tuple(a - b for a, b in zip(satisfaction[index], usual, strict=True)),
-            rung_cues={rung: len(cues) for rung, cues in reading.strong.items()},
-            weak_cues={rung: len(cues) for rung, cues in reading.weak.items()},
-            families={name: len(cues) for name, cues in reading.families.items()},
-            effort=reading.effort,
-            sarcasm=reading.sarcasm is not None,
-            sentiment=reading.sentiment,
-            text=reading.text,
-        )
-        said = heads[index].tolist()
-        english = reading.language == "en"
-        found.append(
-            Features(
-                words=words[index],
-                dimension_columns=columns[index],
-                satisfaction=satisfaction[index],
-                decision=decision_vector(text, reading.stars, said, english=english),
-                text_decision=decision_vector(text, None, said, english=english),
-                dimensions=dimensions[index].tolist(),
+        texts.append(
+            text_vector(
+                satisfaction=[a - b for a, b in zip(satisfaction[index], usual, strict=True)],
+                rung_cues={rung: len(cues) for rung, cues in reading.strong.items()},
+                weak_cues={rung: len(cues) for rung, cues in reading.weak.items()},
+                families={name: len(cues) for name, cues in reading.families.items()},
+                effort=reading.effort,
+                sarcasm=reading.sarcasm is not None,
+                sentiment=reading.sentiment,
+                text=reading.text,
             )
         )
-    return found
+    text = np.array(texts, dtype=np.float64).reshape(len(readings), len(TEXT_FEATURES))
+    english = [reading.language == "en" for reading in readings]
+    decisions = decision_matrix(text, [reading.stars for reading in readings], heads, english)
+    text_decisions = decision_matrix(text, [None] * len(readings), heads, english)
+    return [
+        Features(
+            words=words[index],
+            dimension_columns=columns[index],
+            satisfaction=satisfaction[index],
+            decision=decisions[index],
+            text_decision=text_decisions[index],
+            dimensions=dimensions[index].tolist(),
+        )
+        for index in range(len(readings))
+    ]
 
 
 def dimension_markers(reading: Reading) -> list[int]:
@@ -217,8 +221,8 @@ def _collector_paused() -> Iterator[None]:
 
 def _classify_read(readings: Sequence[Reading], model: LadderModel) -> list[Classification]:
     found = features_many(readings, model)
-    with_stars = model.rung_probabilities([f.decision for f in found])
-    text_only = model.rung_probabilities([f.text_decision for f in found], stars=False)
+    with_stars = model.rung_probabilities(np.array([f.decision for f in found]))
+    text_only = model.rung_probabilities(np.array([f.text_decision for f in found]), stars=False)
     results = []
     for index, (reading, features) in enumerate(zip(readings, found, strict=True)):
         chances = with_stars[index] if reading.stars is not None else text_only[index]
