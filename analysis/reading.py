@@ -148,7 +148,7 @@ def _add(reading: Reading, match: Match, negators: Sequence[Match]) -> None:
     sarcastic = reading.sarcasm
     if sarcastic and cue.layer in (WEAK, SENTIMENT, FAMILY) and _within(match, sarcastic):
         return
-    negator = _negator(match, negators, reading.tokens, text)
+    negator = _negator(match, negators, reading.tokens, text) if negators else None
     start = negator.start if negator else match.start  # a negated cue is quoted with its negator
     evidence_span = (text[start : match.end], start, match.end)
     if cue.layer in (RUNG, WEAK, EFFORT):
