@@ -282,13 +282,22 @@ def decision_matrix(
     features (``text``, one row per review), the labelled words' :data:`WORD_HEADS`, the stars,
     the text features that read differently with one or five stars or without stars, and those
     again for an English review."""
-    count = len(stars)
-    one_hot = np.zeros((count, 6))
-    one_hot[np.arange(count), [5 if s is None else s - 1 for s in stars]] = 1.0
-    one = text[:, _ONE_STAR_AT] * one_hot[:, 0:1]
-    five = text[:, _FIVE_STAR_AT] * one_hot[:, 4:5]
-    none = text[:, _NO_STARS_AT] * one_hot[:, 5:6]
-    english_part = np.hstack([np.ones((count, 1)), one_hot[:, [0, 4, 5]], one, five])
-    english_part *= np.asarray(english, dtype=np.float64)[:, None]
-    matrix: FloatArray = np.hstack([text, heads, one_hot, one, five, none, english_part])
+    count, width = text.shape
+    stars_at = width + len(WORD_HEADS)  # a column for each star rating and one for none
+    one_at = stars_at + 6
+    five_at = one_at + len(_ONE_STAR_AT)
+    none_at = five_at + len(_FIVE_STAR_AT)
+    english_at = none_at + len(_NO_STARS_AT)
+    matrix: FloatArray = np.zeros((count, len(DECISION_FEATURES)))
+    matrix[:, :width] = text
+    matrix[:, width:stars_at] = heads
+    matrix[np.arange(count), [stars_at + (5 if s is None else s - 1) for s in stars]] = 1.0
+    matrix[:, one_at:five_at] = text[:, _ONE_STAR_AT] * matrix[:, stars_at : stars_at + 1]
+    matrix[:, five_at:none_at] = text[:, _FIVE_STAR_AT] * matrix[:, stars_at + 4 : stars_at + 5]
+    matrix[:, none_at:english_at] = text[:, _NO_STARS_AT] * matrix[:, stars_at + 5 : stars_at + 6]
+    chosen = np.flatnonzero(english)
+    if len(chosen):  # English: a column of its own, then the stars' parts again
+        copied = [stars_at, stars_at + 4, stars_at + 5, *range(one_at, none_at)]
+        matrix[chosen, english_at] = 1.0
+        matrix[chosen, english_at + 1 :] = matrix[chosen][:, copied]
     return matrix
