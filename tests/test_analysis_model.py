@@ -12,7 +12,15 @@ import pytest
 from click.testing import CliRunner
 
 from analysis.evaluate import evaluate, read_labels
-from analysis.features import DECISION_FEATURES, WIDTH, hashed_words, word_columns
+from analysis.features import (
+    DECISION_FEATURES,
+    TEXT_FEATURES,
+    WIDTH,
+    decision_matrix,
+    decision_vector,
+    hashed_words,
+    word_columns,
+)
 from analysis.ladder import analysis_version, classify
 from analysis.linear import SparseRows, fit_logistic, fit_ridge, fit_softmax
 from analysis.model import ModelError, blank_model, default_model, load_model, read_model
@@ -241,6 +249,30 @@ def test_every_decision_feature_has_a_name_and_a_weight() -> None:
     assert model.text_decision_weights.shape == (5, len(DECISION_FEATURES))
     assert len(set(DECISION_FEATURES)) == len(DECISION_FEATURES)
     assert model.dimension_weights.shape[0] == WIDTH
+
+
+def test_each_decision_feature_is_the_quantity_it_names() -> None:
+    text = np.arange(1, len(TEXT_FEATURES) + 1, dtype=np.float64)
+    named = dict(zip(TEXT_FEATURES, text, strict=True))
+    heads = [0.5, 0.25, 0.125]
+    rows = decision_matrix(
+        np.array([text, text, text]), [1, 5, None], np.array([heads] * 3), [True, False, True]
+    )
+    one_star, five_stars, no_stars = (
+        dict(zip(DECISION_FEATURES, row, strict=True)) for row in rows
+    )
+    assert one_star["labelled words: rung 1"] == 0.25
+    assert (one_star["stars=1"], one_star["stars=5"], one_star["no stars"]) == (1, 0, 0)
+    assert one_star["stars=1 × anger"] == named["anger"]
+    assert one_star["stars=5 × enthuse"] == 0
+    assert one_star["English × stars=1 × anger"] == named["anger"]
+    assert (one_star["English"], one_star["English × stars=1"]) == (1, 1)
+    assert five_stars["stars=5 × enthuse"] == named["enthuse"]
+    assert not any(v for k, v in five_stars.items() if k.startswith("English"))  # Vietnamese
+    assert no_stars["no stars × rung 1 cues"] == named["rung 1 cues"]
+    assert no_stars["English × no stars"] == 1
+    assert no_stars["English × stars=5 × enthuse"] == 0
+    assert decision_vector(text, 1, heads, english=True) == list(rows[0])
 
 
 def test_ladder_train_writes_a_model_the_config_uses(tmp_path: Path) -> None:
