@@ -101,13 +101,16 @@ def tokenize(text: str) -> list[Token]:
     normal, origin = _nfc_with_origin(text)
     tokens: list[Token] = []
     append, known, make = tokens.append, _KEYS.get, tuple.__new__  # the hot loop of classify
-    for match in _WORD.finditer(normal):
-        start, end = match.span()
+    find, end = normal.find, 0
+    for word in _WORD.findall(normal):
+        # A word starts with a letter or digit, and the first one after the last word starts
+        # the next: finding the word's text from there finds the match (no match objects made).
+        first = start = find(word, end)
+        last = end = start + len(word)
         if origin is not None:
-            start, end = origin[start][0], origin[end - 1][1]
-        word = match.group()
+            first, last = origin[start][0], origin[end - 1][1]
         for canon, folded, marked in known(word) or _keys_of(word):
-            append(make(Token, (canon, folded, marked, start, end)))
+            append(make(Token, (canon, folded, marked, first, last)))
     return tokens
 
 
