@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from analysis import replies
 from analysis.ladder import classify
+from analysis.tokens import _WORD, _nfc_with_origin, tokenize
 from tests.conftest import budget
 from tests.strategies import ANY_REVIEW_TEXT, NFC_REVIEW_TEXT, PHRASES
 
@@ -57,6 +58,19 @@ def test_classify_quotes_evidence_from_any_text(
     text: str, rating: float | None, lang: str | None
 ) -> None:
     assert_classification(text, rating, lang)
+
+
+@budget(200)
+@given(text=ANY_REVIEW_TEXT)
+@example(text="ab_ab ab, ab̀ab don’t")
+def test_tokens_are_the_words_the_pattern_finds_in_order(text: str) -> None:
+    normal, origin = _nfc_with_origin(text)
+    expected = [
+        m.span() if origin is None else (origin[m.start()][0], origin[m.end() - 1][1])
+        for m in _WORD.finditer(normal)
+    ]
+    spans = list(dict.fromkeys((token.start, token.end) for token in tokenize(text)))
+    assert spans == expected  # a teencode word that expands to two keeps one span
 
 
 REPLY_TEXTS = st.lists(
