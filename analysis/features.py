@@ -189,6 +189,12 @@ def word_columns(tokens: Sequence[Token]) -> tuple[list[int], list[int]]:
     return words, content
 
 
+def pair_column(first: Token, second: Token) -> int:
+    """The column of two neighbouring words as :func:`word_columns` gives the dimensions (the
+    words as written, not negated)."""
+    return ((_word_hash(first.folded) * 1_000_003) ^ _word_hash(second.folded)) & _MASK
+
+
 #: Per unmarked word: its hash, whether it is a negator, whether it is a function word.
 _WORD_INFO: dict[str, tuple[int, bool, bool]] = {}
 _WORD_INFO_KEPT = 200_000

@@ -11,7 +11,8 @@
    review the model puts at 4 or 5.
 3. **Show why**: the rung is the middle of the model's probabilities (its weighted median), the
    confidence the model's probability of that rung; the evidence is the spans of the text whose
-   cues lean to that rung, and the stars. Text and stars two or more rungs apart
+   cues lean to that rung (or, when none does, the nearest cues), and the stars. Text and stars
+   two or more rungs apart
    (what the text alone says against what the stars allow) set ``conflict`` and lower the
    confidence.
 """
@@ -31,6 +32,7 @@ from analysis.features import (
     TEXT_FEATURES,
     decision_matrix,
     marker_columns,
+    pair_column,
     text_vector,
     word_columns,
 )
@@ -44,7 +46,7 @@ from db.rows import ReviewText
 
 #: Bump when the rules below or the reply signatures (:mod:`analysis.replies`) change; the lexicon
 #: files' and the model's digests are added automatically.
-RULES_VERSION = 3  # 3: the learned model
+RULES_VERSION = 4  # 3: the learned model; 4: nearer evidence (the nearest cues, word pairs)
 
 #: The rungs each star rating allows without a conflict.
 ALLOWED = {1: (1, 2), 2: (2,), 3: (3,), 4: (4,), 5: (4, 5)}
@@ -301,11 +303,23 @@ def _says_something(reading: Reading, found: Features) -> bool:
 
 
 def _rung_evidence(reading: Reading, rung: int) -> list[Evidence]:
-    """The spans whose cues lean to ``rung`` (rung cues first), then the stars."""
-    chosen = list(reading.strong.get(rung, [])) + list(reading.weak.get(rung, []))
+    """The spans whose cues lean to ``rung`` (rung cues first), then the stars. A review whose
+    text has cues but none leaning to its rung ("awesome" on a review placed on Good) shows the
+    cues nearest to it, with their own signals (weak 5): the words the decision weighed, not a
+    rung without a quote."""
+    leaning: dict[int, list[Evidence]] = {}
+    for cues in (reading.strong, reading.weak):
+        for lean, found in cues.items():
+            leaning.setdefault(lean, []).extend(found)
     for family, found in reading.families.items():
-        if FAMILY_LEAN.get(family) == rung:
-            chosen += found
+        if family in FAMILY_LEAN:
+            leaning.setdefault(FAMILY_LEAN[family], []).extend(found)
+    chosen = list(leaning.get(rung, ()))
+    if not chosen and leaning:
+        nearest = min(abs(lean - rung) for lean in leaning)
+        chosen = [
+            e for lean in sorted(leaning) if abs(lean - rung) == nearest for e in leaning[lean]
+        ]
     chosen.sort(key=lambda e: (not e.signal.startswith(("rung", "negated rung")), e.start))
     seen: set[tuple[int, int]] = set()
     evidence = []
@@ -355,19 +369,39 @@ def _dimensions(
     return dimensions, evidence
 
 
+#: A dimension's word is quoted with a neighbour when the two together speak for the dimension at
+#: least this share as much as the word alone: "nhân viên" (staff), not "viên".
+PAIR_SHARE = 0.5
+
+
 def _strongest_word(
     reading: Reading, found: Features, model: LadderModel, index: int
 ) -> tuple[str, int, int] | None:
-    """The word of the review that speaks most for one dimension."""
-    if not reading.tokens:
+    """The word of the review that speaks most for one dimension, with the word before or after
+    it when the pair speaks for the dimension too (:data:`PAIR_SHARE`): Vietnamese words are
+    often two syllables, and so are many English ones in meaning ("customer service")."""
+    tokens, text = reading.tokens, reading.text
+    if not tokens:
         return None
-    unigrams = found.words[: len(reading.tokens)]  # the words' own columns come first
+    unigrams = found.words[: len(tokens)]  # the words' own columns come first
     weights = model.dimension_weights[unigrams, index]
     best = int(np.argmax(weights))
     if weights[best] <= 0:
         return None
-    token = reading.tokens[best]
-    return reading.text[token.start : token.end], token.start, token.end
+    first = last = best
+    strongest = float(weights[best]) * PAIR_SHARE
+    for before, after in ((best - 1, best), (best, best + 1)):
+        if (
+            before < 0
+            or after >= len(tokens)
+            or text[tokens[before].end : tokens[after].start].strip()
+        ):
+            continue  # no neighbour, or punctuation between
+        weight = float(model.dimension_weights[pair_column(tokens[before], tokens[after]), index])
+        if weight >= strongest:
+            first, last, strongest = before, after, weight
+    start, end = tokens[first].start, tokens[last].end
+    return text[start:end], start, end
 
 
 def review_text(title: str | None, body: str | None, answers: str | None = None) -> str:

@@ -12,8 +12,18 @@ import pytest
 from click.testing import CliRunner
 
 from analysis.evaluate import evaluate, quadratic_kappa, read_labels, score
-from analysis.ladder import classify, classify_line, classify_many, dimension_rung
-from analysis.model import default_model
+from analysis.features import pair_column, word_columns
+from analysis.ladder import (
+    _rung_evidence,
+    classify,
+    classify_line,
+    classify_many,
+    dimension_rung,
+)
+from analysis.model import LadderModel, default_model
+from analysis.reading import read
+from analysis.tokens import tokenize
+from analysis.vocabulary import DIMENSIONS
 from scheduler.cli import cli
 
 LABELS = Path(__file__).parent / "fixtures" / "ladder"
@@ -150,6 +160,43 @@ def test_a_lone_word_on_a_dimension_the_model_rules_out_is_not_a_remark() -> Non
     assert "gọi không ai nghe" in [e.text for e in found.evidence]
     effort = classify("Gọi mấy lần không ai nghe", 2, model=ruled_out)  # customer effort
     assert effort.dimensions == {"responsiveness": -1.0}
+
+
+def _only_assurance(pair_weight: float) -> LadderModel:
+    """A model sure that every review speaks of assurance, whose strongest word for it is "viên"
+    (1.0), and the pair "nhân viên" ``pair_weight``."""
+    model = default_model()
+    weights = np.zeros_like(model.dimension_weights)
+    bias = np.full_like(model.dimension_bias, -10.0)
+    assurance = DIMENSIONS.index("assurance")
+    bias[assurance] = 10.0
+    tokens = tokenize("nhân viên")
+    weights[word_columns(tokens)[0][1], assurance] = 1.0
+    weights[pair_column(tokens[0], tokens[1]), assurance] = pair_weight
+    return replace(model, dimension_weights=weights, dimension_bias=bias)
+
+
+def test_a_dimension_the_model_finds_is_quoted_with_its_word_pair() -> None:
+    def quoted(text: str, model: LadderModel) -> list[str]:
+        result = classify(text, 3, model=model)
+        return [e.text for e in result.evidence if e.signal.startswith("assurance")]
+
+    assert quoted("Hôm nay nhân viên đến", _only_assurance(0.6)) == ["nhân viên"]
+    assert quoted("Hôm nay nhân viên đến", _only_assurance(0.4)) == ["viên"]  # the pair says less
+    assert quoted("Hôm nay nhân, viên đến", _only_assurance(0.6)) == ["viên"]  # not across a comma
+
+
+def test_a_rung_without_a_cue_of_its_own_quotes_the_nearest_cues() -> None:
+    reading = read("I bought it for my son and it is awesome", 5)
+    assert [(e.text, e.signal) for e in _rung_evidence(reading, 4)] == [
+        ("awesome", "weak 5"),
+        ("", "stars 5"),
+    ]
+    both = read("Disappointing starters, great dessert")  # a cue a rung either side of Normal
+    assert {e.text for e in _rung_evidence(both, 3)} == {"Disappointing", "great"}
+    nearer = read("Terrible delivery, awesome food")  # Basic (harsh) is nearer than Surprising
+    assert [e.text for e in _rung_evidence(nearer, 3)] == ["Terrible"]
+    assert [e.text for e in _rung_evidence(read("We went on Tuesday"), 3)] == []
 
 
 def test_classifying_leaves_the_garbage_collector_as_it_found_it() -> None:

@@ -19,6 +19,7 @@ from analysis.features import (
     decision_matrix,
     decision_vector,
     hashed_words,
+    pair_column,
     word_columns,
 )
 from analysis.ladder import analysis_version, classify
@@ -121,6 +122,7 @@ def test_a_negated_word_is_its_own_column_but_the_dimensions_read_it_plainly() -
     assert len(dimensions) == 2  # "không" is a function word: left out
     assert dimensions[0] == clean_dimension
     assert dimensions[1] != words[2]  # the pair as written, not as negated
+    assert pair_column(*tokenize("không sạch")) == dimensions[1]
     assert word_columns(tokenize("không. Sạch"))[0][1] == clean  # a new clause
     assert hashed_words(tokenize("không sạch")) == words
 
