@@ -128,7 +128,7 @@ class Lexicon:
                 bit = 1 << cue.layer
                 if taken & bit or at < free_from[cue.layer]:
                     continue
-                if token.canon != cue.canon[0] if as_written else cue.marked_only:
+                if (token.canon != cue.canon[0]) if as_written else cue.marked_only:
                     continue
                 taken |= bit
                 free_from[cue.layer] = at + 1
