@@ -307,19 +307,12 @@ def _rung_evidence(reading: Reading, rung: int) -> list[Evidence]:
     text has cues but none leaning to its rung ("awesome" on a review placed on Good) shows the
     cues nearest to it, with their own signals (weak 5): the words the decision weighed, not a
     rung without a quote."""
-    leaning: dict[int, list[Evidence]] = {}
-    for cues in (reading.strong, reading.weak):
-        for lean, found in cues.items():
-            leaning.setdefault(lean, []).extend(found)
+    chosen = list(reading.strong.get(rung, ())) + list(reading.weak.get(rung, ()))
     for family, found in reading.families.items():
-        if family in FAMILY_LEAN:
-            leaning.setdefault(FAMILY_LEAN[family], []).extend(found)
-    chosen = list(leaning.get(rung, ()))
-    if not chosen and leaning:
-        nearest = min(abs(lean - rung) for lean in leaning)
-        chosen = [
-            e for lean in sorted(leaning) if abs(lean - rung) == nearest for e in leaning[lean]
-        ]
+        if FAMILY_LEAN.get(family) == rung:
+            chosen += found
+    if not chosen:
+        chosen = _nearest_cues(reading, rung)
     chosen.sort(key=lambda e: (not e.signal.startswith(("rung", "negated rung")), e.start))
     seen: set[tuple[int, int]] = set()
     evidence = []
@@ -331,6 +324,22 @@ def _rung_evidence(reading: Reading, rung: int) -> list[Evidence]:
     if reading.stars is not None:
         evidence.append(Evidence("", 0, 0, f"stars {reading.stars}"))
     return evidence
+
+
+def _nearest_cues(reading: Reading, rung: int) -> list[Evidence]:
+    """The cues leaning to the rung nearest to ``rung`` that any cue leans to (both, when two
+    are as near)."""
+    leaning: dict[int, list[Evidence]] = {}
+    for cues in (reading.strong, reading.weak):
+        for lean, found in cues.items():
+            leaning.setdefault(lean, []).extend(found)
+    for family, found in reading.families.items():
+        if family in FAMILY_LEAN:
+            leaning.setdefault(FAMILY_LEAN[family], []).extend(found)
+    if not leaning:
+        return []
+    nearest = min(abs(lean - rung) for lean in leaning)
+    return [e for lean in sorted(leaning) if abs(lean - rung) == nearest for e in leaning[lean]]
 
 
 def _dimensions(
