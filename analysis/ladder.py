@@ -394,6 +394,8 @@ def _strongest_word(
         return None
     unigrams = found.words[: len(tokens)]  # the words' own columns come first
     weights = model.dimension_weights[unigrams, index]
+    numbers = [at for at, token in enumerate(tokens) if token.folded.isdigit()]
+    weights[numbers] = 0.0  # "1" says nothing a reader can see, whatever its weight
     best = int(np.argmax(weights))
     if weights[best] <= 0:
         return None

@@ -184,6 +184,9 @@ def test_a_dimension_the_model_finds_is_quoted_with_its_word_pair() -> None:
     assert quoted("Hôm nay nhân viên đến", _only_assurance(0.6)) == ["nhân viên"]
     assert quoted("Hôm nay nhân viên đến", _only_assurance(0.4)) == ["viên"]  # the pair says less
     assert quoted("Hôm nay nhân, viên đến", _only_assurance(0.6)) == ["viên"]  # not across a comma
+    numbered = _only_assurance(0.6)
+    numbered.dimension_weights[word_columns(tokenize("1"))[0][0], DIMENSIONS.index("assurance")] = 2
+    assert quoted("Hôm nay 1 nhân viên đến", numbered) == ["nhân viên"]  # never a number alone
 
 
 def test_a_rung_without_a_cue_of_its_own_quotes_the_nearest_cues() -> None:
