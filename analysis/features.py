@@ -197,7 +197,7 @@ def pair_column(first: Token, second: Token) -> int:
 
 #: Per unmarked word: its hash, whether it is a negator, whether it is a function word.
 _WORD_INFO: dict[str, tuple[int, bool, bool]] = {}
-_WORD_INFO_KEPT = 200_000
+_WORD_INFO_KEPT = 65_536
 
 
 def _word_info(word: str) -> tuple[int, bool, bool]:

@@ -117,7 +117,7 @@ def tokenize(text: str) -> list[Token]:
 #: The keys of each word as written (:func:`_written_keys` of its lower case), kept for the
 #: process: a review's words are looked up once each, without lower-casing them again.
 _KEYS: dict[str, tuple[tuple[str, str, bool], ...]] = {}
-_KEYS_KEPT = 200_000
+_KEYS_KEPT = 65_536  # as many words as word_keys and _written_keys keep
 
 
 def _keys_of(word: str) -> tuple[tuple[str, str, bool], ...]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from analysis import tokens
 from analysis.tokens import detect_language, fingerprint, fold, tokenize, word_keys
 
 
@@ -88,3 +89,12 @@ def test_fingerprints_ignore_case_marks_punctuation_and_numbers() -> None:
     assert a == b
     assert fingerprint("Ngon lắm") is None  # short texts repeat naturally
     assert a != fingerprint("Quán này quá tệ, đợi 45 phút mới có nước!!!")
+
+
+def test_the_words_kept_for_the_process_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tokens, "_KEYS", {})
+    monkeypatch.setattr(tokens, "_KEYS_KEPT", 3)
+    text = "một hai ba bốn năm sáu bảy"
+    first = tokenize(text)
+    assert len(tokens._KEYS) <= 3
+    assert tokenize(text) == first  # read the same whatever was kept
