@@ -264,20 +264,6 @@ def text_vector(
     return vector
 
 
-def decision_vector(
-    text: Sequence[float] | FloatArray,
-    stars: int | None,
-    heads: Sequence[float] | FloatArray,
-    *,
-    english: bool,
-) -> list[float]:
-    """The decision features (:data:`DECISION_FEATURES`) of one review: see
-    :func:`decision_matrix`."""
-    matrix = decision_matrix(np.array([text]), [stars], np.array([heads]), [english])
-    values: list[float] = matrix[0].tolist()
-    return values
-
-
 def decision_matrix(
     text: FloatArray,
     stars: Sequence[int | None],

@@ -121,12 +121,9 @@ class Features:
         return self.decision[: len(TEXT_FEATURES)]
 
 
-def features_of(reading: Reading, model: LadderModel) -> Features:
-    return features_many([reading], model)[0]
-
-
 def features_many(readings: Sequence[Reading], model: LadderModel) -> list[Features]:
-    """:func:`features_of` of many readings, the words of all read by the model at once."""
+    """What the model's parts read of each reading, the words of all read by the model at
+    once."""
     words, columns = [], []
     for reading in readings:
         hashed, dimension_columns = word_columns(reading.tokens)

@@ -56,24 +56,12 @@ SATISFACTION_HEADS = ("expected stars", "one star", "five stars")
 NEUTRAL = (3.0, 0.2, 0.4)
 
 
-def _sum_rows(weights: NDArray[np.float32], columns: Sequence[int]) -> FloatArray:
-    """``Σ weights[column] / √n`` over the distinct columns (a row-normalised sparse product)."""
-    distinct = list(set(columns))
-    result: FloatArray = weights[distinct].sum(axis=0, dtype=np.float64) / np.sqrt(len(distinct))
-    return result
-
-
 @dataclass(frozen=True)
 class Satisfaction:
     """:data:`SATISFACTION_HEADS` of a text from its hashed words: ``bias + Σ w[column] / √n``."""
 
     weights: NDArray[np.float32]  # WIDTH × heads
     bias: FloatArray  # per head
-
-    def predict(self, columns: Sequence[int]) -> tuple[float, float, float]:
-        values = self.bias + _sum_rows(self.weights, columns) if columns else self.bias
-        expected = min(5.5, max(0.5, float(values[0])))
-        return expected, float(values[1]), float(values[2])
 
 
 @dataclass(frozen=True)
@@ -98,19 +86,6 @@ class LadderModel:
     calibration: FloatArray
     info: Mapping[str, Any] = field(default_factory=dict)
     digest: str = ""
-
-    def text_satisfaction(
-        self, language: str, columns: Sequence[int]
-    ) -> tuple[float, float, float]:
-        """:data:`SATISFACTION_HEADS` of a text in ``language`` ("mixed": the mean of both
-        languages')."""
-        if language in self.satisfaction:
-            return self.satisfaction[language].predict(columns)
-        values = [model.predict(columns) for model in self.satisfaction.values()]
-        if not values:
-            return NEUTRAL
-        mean = np.mean(values, axis=0)
-        return float(mean[0]), float(mean[1]), float(mean[2])
 
     @cached_property
     def _word_weights(self) -> tuple[NDArray[np.float32], tuple[str, ...]]:
@@ -166,14 +141,6 @@ class LadderModel:
         scale = np.where(dimension_counts > 0, 1 / np.sqrt(np.maximum(dimension_counts, 1)), 0.0)
         z = self.dimension_bias + dimension_raw * scale[:, None]
         return satisfaction, word_heads, 1 / (1 + np.exp(-z))
-
-    def dimension_probabilities(self, columns: Sequence[int]) -> FloatArray:
-        """P(the review speaks of each of :data:`DIMENSIONS`)."""
-        z = self.dimension_bias
-        if columns:
-            z = z + _sum_rows(self.dimension_weights, columns)
-        result: FloatArray = 1 / (1 + np.exp(-z))
-        return result
 
     def rung_probabilities(
         self,

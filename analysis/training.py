@@ -26,7 +26,7 @@ from typing import NamedTuple, Protocol
 
 import numpy as np
 
-from analysis.features import DECISION_FEATURES, WIDTH, WORD_HEADS, decision_vector, hashed_words
+from analysis.features import DECISION_FEATURES, WIDTH, WORD_HEADS, decision_matrix, hashed_words
 from analysis.ladder import Features, classify_many, features_many, median_rung, within_stars
 from analysis.linear import SparseRows, fit_logistic, fit_ridge, fit_softmax, softmax
 from analysis.model import FloatArray, LadderModel, Satisfaction, text_key
@@ -172,17 +172,19 @@ def fit_labelled(
         ],
         axis=0,
     )
+    text = np.array([f.text for f in found])
+    english = [reading.language == "en" for reading in readings]
+    stars = [reading.stars for reading in readings]
+    with_stars = decision_matrix(text, stars, held_out, english)
+    without = decision_matrix(text, [None] * len(items), held_out, english)
     rated: list[Row] = []
     alone: list[Row] = []
-    for index, (item, reading, f) in enumerate(zip(items, readings, found, strict=True)):
+    for index, item in enumerate(items):
         if not 1 <= item.rung <= 5:
             continue
-        heads, english = held_out[index].tolist(), reading.language == "en"
-        if reading.stars is not None:
-            row = decision_vector(f.text, reading.stars, heads, english=english)
-            rated.append(Row(row, item.rung, item.weight, reading.stars))
-        row = decision_vector(f.text, None, heads, english=english)
-        alone.append(Row(row, item.rung, item.weight, None))
+        if stars[index] is not None:
+            rated.append(Row(with_stars[index], item.rung, item.weight, stars[index]))
+        alone.append(Row(without[index], item.rung, item.weight, None))
     decision = _fit_decision(rated or alone, decision_penalty)
     text_decision = _fit_decision(alone, decision_penalty)
     calibration = np.array(
@@ -274,7 +276,7 @@ def _held_out_heads(
 class Row(NamedTuple):
     """One labelled review as a decision is fitted on it."""
 
-    features: list[float]  # its decision vector
+    features: FloatArray  # its decision vector
     rung: int
     weight: float
     stars: int | None  # as the decision reads it (None: as text alone)
