@@ -9,6 +9,7 @@ deterministic: the same data give the same weights.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -249,3 +250,10 @@ def softmax(z: FloatArray) -> FloatArray:
     e = np.exp(z)
     result: FloatArray = e / e.sum(axis=-1, keepdims=True)
     return result
+
+
+def logit(p: float) -> float:
+    """``log(p / (1 − p))``, with ``p`` kept within [0.0001, 0.9999] (a probability of 0 or 1
+    says no more than one of 0.0001 or 0.9999, and has no logit)."""
+    p = min(max(p, 1e-4), 1 - 1e-4)
+    return math.log(p / (1 - p))

@@ -35,7 +35,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from analysis.features import DECISION_FEATURES, WIDTH, WORD_HEADS
-from analysis.linear import softmax
+from analysis.linear import logit, softmax
 from analysis.vocabulary import DIMENSIONS
 
 FloatArray = NDArray[np.float64]
@@ -160,8 +160,7 @@ class LadderModel:
         """The confidence of a rung the decision gives probability ``chance``: how often a rung
         given that probability was right on reviews the decision was not fitted on."""
         a, b = self.calibration[0 if stars else 1]
-        p = min(max(chance, 1e-4), 1 - 1e-4)
-        return 1 / (1 + math.exp(-(float(a) + float(b) * math.log(p / (1 - p)))))
+        return 1 / (1 + math.exp(-(float(a) + float(b) * logit(chance))))
 
     def trained_on(self, text: str) -> bool:
         """Whether a labelled text was among those the decision and dimensions were fitted on."""

@@ -28,7 +28,7 @@ import numpy as np
 
 from analysis.features import DECISION_FEATURES, WIDTH, WORD_HEADS, decision_matrix, hashed_words
 from analysis.ladder import Features, classify_many, features_many, median_rung, within_stars
-from analysis.linear import SparseRows, fit_logistic, fit_ridge, fit_softmax, softmax
+from analysis.linear import SparseRows, fit_logistic, fit_ridge, fit_softmax, logit, softmax
 from analysis.model import FloatArray, LadderModel, Satisfaction, text_key
 from analysis.reading import read
 from analysis.tokens import detect_language, tokenize
@@ -317,8 +317,7 @@ def _calibration(rows: Sequence[Row], penalty: float) -> tuple[float, float]:
         for row, probabilities in zip(outside, softmax(x @ w.T + b), strict=True):
             chances = within_stars(probabilities.tolist(), row.stars)
             rung = median_rung(chances)
-            p = min(max(chances[rung - 1], 1e-4), 1 - 1e-4)
-            logits.append(np.log(p / (1 - p)))
+            logits.append(logit(chances[rung - 1]))
             right.append(float(rung == row.rung))
             weights.append(row.weight)
     if len(set(right)) < 2:
