@@ -304,12 +304,8 @@ def _rung_evidence(reading: Reading, rung: int) -> list[Evidence]:
     text has cues but none leaning to its rung ("awesome" on a review placed on Good) shows the
     cues nearest to it, with their own signals (weak 5): the words the decision weighed, not a
     rung without a quote."""
-    chosen = list(reading.strong.get(rung, ())) + list(reading.weak.get(rung, ()))
-    for family, found in reading.families.items():
-        if FAMILY_LEAN.get(family) == rung:
-            chosen += found
-    if not chosen:
-        chosen = _nearest_cues(reading, rung)
+    leaning = _cues_by_lean(reading)
+    chosen = leaning.get(rung) or _nearest(leaning, rung)
     chosen.sort(key=lambda e: (not e.signal.startswith(("rung", "negated rung")), e.start))
     seen: set[tuple[int, int]] = set()
     evidence = []
@@ -323,9 +319,9 @@ def _rung_evidence(reading: Reading, rung: int) -> list[Evidence]:
     return evidence
 
 
-def _nearest_cues(reading: Reading, rung: int) -> list[Evidence]:
-    """The cues leaning to the rung nearest to ``rung`` that any cue leans to (both, when two
-    are as near)."""
+def _cues_by_lean(reading: Reading) -> dict[int, list[Evidence]]:
+    """The review's cues by the rung each leans to: rung and weak cues by their rung, family
+    cues by :data:`analysis.reading.FAMILY_LEAN`."""
     leaning: dict[int, list[Evidence]] = {}
     for cues in (reading.strong, reading.weak):
         for lean, found in cues.items():
@@ -333,6 +329,11 @@ def _nearest_cues(reading: Reading, rung: int) -> list[Evidence]:
     for family, found in reading.families.items():
         if family in FAMILY_LEAN:
             leaning.setdefault(FAMILY_LEAN[family], []).extend(found)
+    return leaning
+
+
+def _nearest(leaning: dict[int, list[Evidence]], rung: int) -> list[Evidence]:
+    """The cues leaning to the rung nearest to ``rung`` (both, when two are as near)."""
     if not leaning:
         return []
     nearest = min(abs(lean - rung) for lean in leaning)
