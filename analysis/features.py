@@ -135,6 +135,7 @@ NEGATORS = frozenset(
 #: Words after a negator that are in its scope.
 NEGATION_SCOPE = 3
 _NEGATED = 0x5BD1E995  # mixed into the hash of a word in a negator's scope
+_PAIR = 1_000_003  # a word pair's column: (first's hash × _PAIR) ^ second's, masked
 
 
 #: Words too common to say which service dimension a review speaks of: left out of the
@@ -180,9 +181,9 @@ def word_columns(tokens: Sequence[Token]) -> tuple[list[int], list[int]]:
         scope = NEGATION_SCOPE if negator else scope - 1 if scope else 0
         previous_end = token.end
     words = [h & _MASK for h in hashes]
-    pairs = [((a * 1_000_003) ^ b) & _MASK for a, b in pairwise(hashes)]
+    pairs = [((a * _PAIR) ^ b) & _MASK for a, b in pairwise(hashes)]
     if negated:
-        content += [((a * 1_000_003) ^ b) & _MASK for a, b in pairwise(plain)]
+        content += [((a * _PAIR) ^ b) & _MASK for a, b in pairwise(plain)]
     else:
         content += pairs
     words += pairs
@@ -192,7 +193,7 @@ def word_columns(tokens: Sequence[Token]) -> tuple[list[int], list[int]]:
 def pair_column(first: Token, second: Token) -> int:
     """The column of two neighbouring words as :func:`word_columns` gives the dimensions (the
     words as written, not negated)."""
-    return ((_word_hash(first.folded) * 1_000_003) ^ _word_hash(second.folded)) & _MASK
+    return ((_word_hash(first.folded) * _PAIR) ^ _word_hash(second.folded)) & _MASK
 
 
 #: Per unmarked word: its hash, whether it is a negator, whether it is a function word.
