@@ -8,7 +8,8 @@ time (:func:`analysis.ladder.classify`), for reference. Writes bench/results/cla
 The machine's speed moves by tens of percent within an hour, so each run also times a floor on
 the same texts: the least a classifier that reads every word can do in Python (each text lower-cased,
 split on spaces, each word's weight looked up and summed: a bag-of-words linear score). The ratio
-of the two rates moves far less than either.
+of the two rates moves less than either, but it drifts too (the floor is a tight loop, classify is
+not): compare two versions of the code only in runs alternated in the same hour.
 """
 
 from __future__ import annotations
