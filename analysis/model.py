@@ -1,4 +1,5 @@
-"""The ladder's model: three small linear parts, fitted by :mod:`analysis.training`.
+"""The ladder's model: small linear parts and a few boosted trees, fitted by
+:mod:`analysis.training`.
 
 * **satisfaction** (per language): how satisfied the text sounds, on the 1–5 star scale, from its
   hashed words (ridge regression fitted on reviews whose stars are known: stars are free labels).
@@ -10,7 +11,9 @@
 * **decision**: the rung, from the decision features (:data:`analysis.features.DECISION_FEATURES`:
   the stars, the satisfaction, the labelled words, the lexicon's cues by rung and family): two
   multinomial logistic regressions over rungs 1–5, one for reviews with stars and one for text
-  alone, fitted on labelled reviews. Rung 6 is given by its cues alone.
+  alone, fitted on labelled reviews, each averaged with small boosted trees over the same
+  features (:mod:`analysis.boost`), which find the combinations a linear decision cannot ("a
+  demand on a one-star review that also sounds furious"). Rung 6 is given by its cues alone.
 
 A model is one ``.npz`` file: the arrays, and a JSON header saying what it was fitted on. The
 default model ships with the package (``analysis/weights/ladder.npz``); ``[analysis] model`` in
@@ -34,6 +37,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from analysis.boost import Boosted
 from analysis.features import DECISION_FEATURES, WIDTH, WORD_HEADS
 from analysis.linear import logit, softmax
 from analysis.vocabulary import DIMENSIONS
@@ -42,7 +46,9 @@ FloatArray = NDArray[np.float64]
 #: The rungs the decision chooses among (6 needs its own cues).
 DECIDED_RUNGS = (1, 2, 3, 4, 5)
 #: Bumped when the file layout changes.
-FORMAT = 2  # 2: the labelled words' heads, a decision for text alone
+FORMAT = 3  # 2: the labelled words' heads, a decision for text alone; 3: the decisions' trees
+#: Formats this version reads (a format 2 file is read as a decision without trees).
+READABLE = (2, 3)
 
 
 class ModelError(ValueError):
@@ -84,6 +90,10 @@ class LadderModel:
     #: How often the decision is right at each probability, as held-out reviews showed:
     #: ``P(right) = σ(a + b·logit(p))``, one ``(a, b)`` for reviews with stars, one for text alone.
     calibration: FloatArray
+    #: The boosted trees each decision averages its probabilities with (None: the regression
+    #: alone, as in a model written before the trees).
+    trees: Boosted | None = None
+    text_trees: Boosted | None = None
     info: Mapping[str, Any] = field(default_factory=dict)
     digest: str = ""
 
@@ -150,11 +160,24 @@ class LadderModel:
     ) -> FloatArray:
         """P(rung 1 … 5) from a decision vector (or a matrix of them, one per row): of reviews
         with stars, or (``stars=False``) of texts alone."""
+        x = np.asarray(features, dtype=np.float64)
         if stars:
-            scaled = (np.asarray(features) - self.feature_mean) / self.feature_scale
-            return softmax(scaled @ self.decision_weights.T + self.decision_bias)
-        scaled = (np.asarray(features) - self.text_feature_mean) / self.text_feature_scale
-        return softmax(scaled @ self.text_decision_weights.T + self.text_decision_bias)
+            return decide(
+                x,
+                self.decision_weights,
+                self.decision_bias,
+                self.feature_mean,
+                self.feature_scale,
+                self.trees,
+            )
+        return decide(
+            x,
+            self.text_decision_weights,
+            self.text_decision_bias,
+            self.text_feature_mean,
+            self.text_feature_scale,
+            self.text_trees,
+        )
 
     def calibrated(self, chance: float, *, stars: bool) -> float:
         """The confidence of a rung the decision gives probability ``chance``: how often a rung
@@ -183,6 +206,12 @@ class LadderModel:
             "calibration": self.calibration,
             "header": np.frombuffer(json.dumps(self._header()).encode(), dtype=np.uint8),
         }
+        for name, trees in (("trees", self.trees), ("text_trees", self.text_trees)):
+            if trees is not None:
+                arrays[f"{name}_features"] = trees.features.astype(np.int32)
+                arrays[f"{name}_thresholds"] = trees.thresholds
+                arrays[f"{name}_values"] = trees.values
+                arrays[f"{name}_bias"] = trees.bias
         for language, model in self.satisfaction.items():
             rows = np.flatnonzero(np.abs(model.weights).sum(axis=1))
             arrays[f"satisfaction_{language}_columns"] = rows.astype(np.int32)
@@ -227,6 +256,24 @@ def _row_sums(
     return running[ends] - running[ends - counts], counts.astype(np.float64)
 
 
+def decide(
+    x: FloatArray,
+    weights: FloatArray,
+    bias: FloatArray,
+    mean: FloatArray,
+    scale: FloatArray,
+    trees: Boosted | None,
+) -> FloatArray:
+    """P(rung 1 … 5) of decision vectors (a row each, or one vector): the regression's
+    probabilities, averaged with the trees' when there are trees."""
+    chances = softmax(((x - mean) / scale) @ weights.T + bias)
+    if trees is None:
+        return chances
+    voted = softmax(trees.scores(x)).reshape(chances.shape)
+    result: FloatArray = (chances + voted) / 2
+    return result
+
+
 def text_key(text: str) -> str:
     """A short digest of a labelled text, kept in a model so that evaluation knows which labelled
     lines it was fitted on (the text itself is never kept)."""
@@ -239,10 +286,11 @@ def read_model(data: bytes, where: str = "model") -> LadderModel:
     try:
         with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
             header = json.loads(arrays["header"].tobytes().decode())
-            if header.get("format") != FORMAT:
+            if header.get("format") not in READABLE:
                 raise ModelError(
                     f"{where}: written for model format {header.get('format')}, this version "
-                    f"reads format {FORMAT}; train it again with `ladder train`"
+                    f"reads formats {', '.join(map(str, READABLE))}; train it again with "
+                    "`ladder train`"
                 )
             if header["features"] != list(DECISION_FEATURES) or header["width"] != WIDTH:
                 raise ModelError(
@@ -265,6 +313,16 @@ def read_model(data: bytes, where: str = "model") -> LadderModel:
                 values: FloatArray = arrays[name].astype(np.float64)
                 return values
 
+            def trees(name: str) -> Boosted | None:
+                if f"{name}_features" not in arrays:  # format 2, or a decision never fitted
+                    return None
+                return Boosted(
+                    arrays[f"{name}_features"].astype(np.int64),
+                    floats(f"{name}_thresholds"),
+                    floats(f"{name}_values"),
+                    floats(f"{name}_bias"),
+                )
+
             return LadderModel(
                 satisfaction=satisfaction,
                 dimension_weights=dimension_weights,
@@ -282,6 +340,8 @@ def read_model(data: bytes, where: str = "model") -> LadderModel:
                 text_feature_mean=floats("text_feature_mean"),
                 text_feature_scale=floats("text_feature_scale"),
                 calibration=floats("calibration"),
+                trees=trees("trees"),
+                text_trees=trees("text_trees"),
                 info=header.get("info", {}),
                 digest=hashlib.sha256(data).hexdigest()[:8],
             )

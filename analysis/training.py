@@ -26,10 +26,11 @@ from typing import NamedTuple, Protocol
 
 import numpy as np
 
+from analysis.boost import Boosted, fit_boosted
 from analysis.features import DECISION_FEATURES, WIDTH, WORD_HEADS, decision_matrix, hashed_words
 from analysis.ladder import Features, classify_many, features_many, median_rung, within_stars
-from analysis.linear import SparseRows, fit_logistic, fit_ridge, fit_softmax, logit, softmax
-from analysis.model import FloatArray, LadderModel, Satisfaction, text_key
+from analysis.linear import SparseRows, fit_logistic, fit_ridge, fit_softmax, logit
+from analysis.model import FloatArray, LadderModel, Satisfaction, decide, text_key
 from analysis.reading import read
 from analysis.tokens import detect_language, tokenize
 from analysis.vocabulary import DIMENSIONS
@@ -194,14 +195,16 @@ def fit_labelled(
         model,
         word_weights=word_weights,
         word_bias=word_bias,
-        decision_weights=decision[0],
-        decision_bias=decision[1],
-        feature_mean=decision[2],
-        feature_scale=decision[3],
-        text_decision_weights=text_decision[0],
-        text_decision_bias=text_decision[1],
-        text_feature_mean=text_decision[2],
-        text_feature_scale=text_decision[3],
+        decision_weights=decision.weights,
+        decision_bias=decision.bias,
+        feature_mean=decision.mean,
+        feature_scale=decision.scale,
+        trees=decision.trees,
+        text_decision_weights=text_decision.weights,
+        text_decision_bias=text_decision.bias,
+        text_feature_mean=text_decision.mean,
+        text_feature_scale=text_decision.scale,
+        text_trees=text_decision.trees,
         calibration=calibration,
     )
     with_dimensions = [
@@ -282,23 +285,31 @@ class Row(NamedTuple):
     stars: int | None  # as the decision reads it (None: as text alone)
 
 
-def _fit_decision(
-    rows: Sequence[Row], penalty: float
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    """A multinomial logistic regression over rungs 1–5 on standardised decision features:
-    ``(weights, bias, feature mean, feature scale)``."""
+class Decision(NamedTuple):
+    """A fitted rung decision: a multinomial logistic regression over rungs 1–5 on standardised
+    decision features, and the boosted trees its probabilities are averaged with."""
+
+    weights: FloatArray
+    bias: FloatArray
+    mean: FloatArray
+    scale: FloatArray
+    trees: Boosted
+
+    def probabilities(self, x: FloatArray) -> FloatArray:
+        return decide(x, self.weights, self.bias, self.mean, self.scale, self.trees)
+
+
+def _fit_decision(rows: Sequence[Row], penalty: float) -> Decision:
+    """The rung decision fitted on ``rows``."""
     x = np.array([row.features for row in rows])
+    rungs = np.array([row.rung for row in rows]) - 1
+    weight = np.array([row.weight for row in rows])
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
     scale[scale < 1e-6] = 1.0
-    weights, bias = fit_softmax(
-        (x - mean) / scale,
-        np.array([row.rung for row in rows]) - 1,
-        5,
-        penalty,
-        sample_weight=np.array([row.weight for row in rows]),
-    )
-    return weights, bias, mean, scale
+    weights, bias = fit_softmax((x - mean) / scale, rungs, 5, penalty, sample_weight=weight)
+    trees = fit_boosted(x, rungs, 5, sample_weight=weight)
+    return Decision(weights, bias, mean, scale, trees)
 
 
 def _calibration(rows: Sequence[Row], penalty: float) -> tuple[float, float]:
@@ -312,9 +323,9 @@ def _calibration(rows: Sequence[Row], penalty: float) -> tuple[float, float]:
         outside = [row for row, f in zip(rows, folds, strict=True) if f == fold]
         if not outside or len({row.rung for row in inside}) < 2:
             continue
-        w, b, mean, scale = _fit_decision(inside, penalty)
-        x = (np.array([row.features for row in outside]) - mean) / scale
-        for row, probabilities in zip(outside, softmax(x @ w.T + b), strict=True):
+        decision = _fit_decision(inside, penalty)
+        x = np.array([row.features for row in outside])
+        for row, probabilities in zip(outside, decision.probabilities(x), strict=True):
             chances = within_stars(probabilities.tolist(), row.stars)
             rung = median_rung(chances)
             logits.append(logit(chances[rung - 1]))
@@ -337,6 +348,7 @@ def _digest(model: LadderModel, header: dict[str, object]) -> str:
         model.calibration,
         model.dimension_bias,
         model.feature_mean,
+        *(trees.values for trees in (model.trees, model.text_trees) if trees is not None),
     ):
         digest.update(np.ascontiguousarray(array).tobytes())
     digest.update(repr(sorted(header.items())).encode())

@@ -22,7 +22,7 @@ from analysis.features import (
     word_columns,
 )
 from analysis.ladder import analysis_version, classify
-from analysis.linear import SparseRows, fit_logistic, fit_ridge, fit_softmax
+from analysis.linear import SparseRows, fit_logistic, fit_ridge, fit_softmax, softmax
 from analysis.model import ModelError, blank_model, default_model, load_model, read_model
 from analysis.tokens import tokenize
 from analysis.training import (
@@ -143,6 +143,10 @@ def test_fitting_is_deterministic(small_model: object) -> None:
     np.testing.assert_array_equal(again.decision_weights, small_model.decision_weights)
     np.testing.assert_array_equal(again.text_decision_weights, small_model.text_decision_weights)
     np.testing.assert_array_equal(again.word_weights, small_model.word_weights)
+    for name in ("trees", "text_trees"):
+        np.testing.assert_array_equal(
+            getattr(again, name).values, getattr(small_model, name).values
+        )
 
 
 def test_a_model_file_keeps_every_part(tmp_path: Path, small_model: object) -> None:
@@ -158,6 +162,46 @@ def test_a_model_file_keeps_every_part(tmp_path: Path, small_model: object) -> N
     ):
         np.testing.assert_allclose(getattr(again, name), getattr(small_model, name), rtol=1e-6)
     assert np.abs(again.word_weights).sum() > 0  # the labelled words' heads were fitted
+    for name in ("trees", "text_trees"):
+        kept, fitted = getattr(again, name), getattr(small_model, name)
+        for part in ("features", "thresholds", "values", "bias"):
+            np.testing.assert_array_equal(getattr(kept, part), getattr(fitted, part))
+        assert np.abs(fitted.values).sum() > 0  # the trees were fitted
+
+
+def test_a_decision_averages_the_regression_with_its_trees(small_model: object) -> None:
+    x = np.array([0.5] * len(DECISION_FEATURES))
+    alone = replace(small_model, trees=None)
+    regression = alone.rung_probabilities(x)
+    trees = softmax(small_model.trees.scores(x))[0]
+    np.testing.assert_allclose(small_model.rung_probabilities(x), (regression + trees) / 2)
+    assert not np.allclose(regression, trees)
+
+
+def test_a_model_written_before_the_trees_is_read_without_them(
+    tmp_path: Path, small_model: object
+) -> None:
+    """A format 2 file (no trees) still reads: its decisions are the regressions alone."""
+    path = tmp_path / "model.npz"
+    small_model.save(path)
+    with np.load(path) as arrays:
+        kept = {name: arrays[name] for name in arrays.files if "trees" not in name}
+    header = json.loads(kept["header"].tobytes().decode())
+    kept["header"] = np.frombuffer(json.dumps({**header, "format": 2}).encode(), dtype=np.uint8)
+    np.savez(path, **kept)
+    old = load_model(str(path))
+    assert old.trees is None
+    assert old.text_trees is None
+    text = "Nhân viên nhiệt tình, đồ ăn ngon"
+    plain = replace(small_model, trees=None, text_trees=None)
+    assert (
+        classify(text, 4, model=old).probabilities == classify(text, 4, model=plain).probabilities
+    )
+    header["format"] = 1
+    kept["header"] = np.frombuffer(json.dumps(header).encode(), dtype=np.uint8)
+    np.savez(path, **kept)
+    with pytest.raises(ModelError, match="format 1, this version reads formats 2, 3"):
+        read_model(path.read_bytes(), str(path))
 
 
 def test_the_decision_learns_from_held_out_word_heads() -> None:
@@ -205,6 +249,7 @@ def test_a_review_without_stars_is_decided_by_the_text_decision(small_model: obj
         text_decision_bias=small_model.decision_bias,
         text_feature_mean=small_model.feature_mean,
         text_feature_scale=small_model.feature_scale,
+        text_trees=small_model.trees,
     )
     assert classify(text, None, model=swapped).probabilities != found.probabilities
     assert (
