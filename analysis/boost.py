@@ -105,6 +105,7 @@ def fit_boosted(
         [np.searchsorted(table[j], x[:, j], side="left") for j in range(width)], axis=1
     )
     slots = cut_count + 1
+    cut_counts = np.array([len(c) for c in cuts], dtype=np.int64)
     prior = (weight @ onehot + 1) / (weight.sum() + classes)
     bias = np.log(prior) - np.log(prior).mean()
     raw = np.tile(bias, (n, 1))
@@ -123,6 +124,8 @@ def fit_boosted(
             sample = np.arange(n)
         chosen = np.sort(generator.choice(width, size=take, replace=False))
         sample_codes = codes[np.ix_(sample, chosen)]
+        # a feature with fewer distinct quantiles has fewer thresholds to offer
+        offered = np.arange(cut_count) < cut_counts[chosen][:, None]
         for c in range(classes):
             tree = round_ * classes + c
             g = (p[sample, c] - onehot[sample, c]) * weight[sample]
@@ -145,16 +148,12 @@ def fit_boosted(
                     - g_all**2 / (h_all + l2)
                 )
                 gain[(h_left < min_weight) | (h_right < min_weight)] = 0.0
-                total = gain.sum(axis=0)  # take × cuts
-                for j, feature in enumerate(chosen):
-                    total[j, len(cuts[feature]) :] = -np.inf
-                best = int(np.argmax(total))
-                column, cut = divmod(best, max(cut_count, 1))
-                feature = int(chosen[column])
-                if not np.isfinite(total[column, cut]):
-                    features[tree, level], thresholds[tree, level] = 0, np.inf
+                total = np.where(offered, gain.sum(axis=0), -np.inf)  # take × cuts
+                if not offered.any():  # every feature offered is constant: no question to ask
                     leaf = leaf * 2
                     continue
+                column, cut = divmod(int(np.argmax(total)), cut_count)
+                feature = int(chosen[column])
                 features[tree, level] = feature
                 thresholds[tree, level] = cuts[feature][cut]
                 leaf = leaf * 2 + (sample_codes[:, column] > cut)
