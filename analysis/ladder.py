@@ -46,7 +46,8 @@ from db.rows import ReviewText
 
 #: Bump when the rules below or the reply signatures (:mod:`analysis.replies`) change; the lexicon
 #: files' and the model's digests are added automatically.
-RULES_VERSION = 4  # 3: the learned model; 4: nearer evidence (the nearest cues, word pairs)
+RULES_VERSION = 5  # 3: the learned model; 4: nearer evidence (the nearest cues, word pairs);
+# 5: a sarcastic review is Bad or Basic
 
 #: The rungs each star rating allows without a conflict.
 ALLOWED = {1: (1, 2), 2: (2,), 3: (3,), 4: (4,), 5: (4, 5)}
@@ -58,6 +59,10 @@ STAR_REACH = 1
 CLEAR_TEXT = 0.6
 #: Confidence of a review whose text and stars disagree.
 CONFLICT_CONFIDENCE = 0.35
+#: The rungs a sarcastic review ("great, only waited 2 hours") may take: it complains, whatever
+#: its words of praise say to the model. A rule of the rubric, as rung 6 is: the labelled real
+#: reviews hold too few sarcastic ones for the model to learn it.
+SARCASTIC = (1, 2)
 
 __all__ = ["Classification", "Evidence", "classify", "review_text", "stars_of"]
 
@@ -239,6 +244,8 @@ def _decide(
     text_only: np.ndarray,
 ) -> Classification:
     chances = within_stars(probabilities.tolist(), reading.stars)
+    if reading.sarcasm is not None:
+        chances = _kept(chances, SARCASTIC[0], SARCASTIC[-1])
     rung = median_rung(chances)
     chance = chances[rung - 1]
     if reading.strong.get(6) and rung >= 4 and (reading.stars is None or reading.stars >= 4):
@@ -271,7 +278,11 @@ def within_stars(chances: list[float], stars: int | None) -> list[float]:
     if stars is None:
         return chances
     allowed = ALLOWED[stars]
-    low, high = allowed[0] - STAR_REACH, allowed[-1] + STAR_REACH
+    return _kept(chances, allowed[0] - STAR_REACH, allowed[-1] + STAR_REACH)
+
+
+def _kept(chances: list[float], low: int, high: int) -> list[float]:
+    """The probabilities of rungs ``low``–``high`` scaled to sum to 1, the others 0."""
     kept = [c if low <= r <= high else 0.0 for r, c in enumerate(chances, 1)]
     total = sum(kept) or 1.0
     return [c / total for c in kept]
