@@ -12,8 +12,8 @@
   the stars, the satisfaction, the labelled words, the lexicon's cues by rung and family): two
   multinomial logistic regressions over rungs 1–5, one for reviews with stars and one for text
   alone, fitted on labelled reviews, each averaged with small boosted trees over the same
-  features (:mod:`analysis.boost`), which find the combinations a linear decision cannot ("a
-  demand on a one-star review that also sounds furious"). Rung 6 is given by its cues alone.
+  features (:mod:`analysis.boost`), which find the combinations a linear decision cannot (one
+  shipped tree for Bad asks "one star? anger? a demand?"). Rung 6 is given by its cues alone.
 
 A model is one ``.npz`` file: the arrays, and a JSON header saying what it was fitted on. The
 default model ships with the package (``analysis/weights/ladder.npz``); ``[analysis] model`` in
