@@ -87,6 +87,8 @@ def fit_boosted(
     0…classes−1). Each level's question is the one whose split lowers the loss most over all
     the tree's current leaves together; thresholds are taken between quantiles of each
     feature."""
+    if bins < 2:
+        raise ValueError("bins must be at least 2: one threshold a feature")
     x = np.asarray(x, dtype=np.float64)
     n, width = x.shape
     weight = np.ones(n) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
@@ -130,13 +132,14 @@ def fit_boosted(
             tree = round_ * classes + c
             g = (p[sample, c] - onehot[sample, c]) * weight[sample]
             h = np.maximum(p[sample, c] * (1 - p[sample, c]), 1e-6) * weight[sample]
+            g_each, h_each = np.repeat(g, take), np.repeat(h, take)  # a row's, per feature
             leaf = np.zeros(len(sample), dtype=np.int64)
             for level in range(depth):
                 buckets = 1 << level
-                key = (leaf[:, None] * take + np.arange(take)) * slots + sample_codes
+                key = ((leaf[:, None] * take + np.arange(take)) * slots + sample_codes).ravel()
                 size = buckets * take * slots
-                grad = np.bincount(key.ravel(), np.repeat(g, take), minlength=size)
-                hess = np.bincount(key.ravel(), np.repeat(h, take), minlength=size)
+                grad = np.bincount(key, g_each, minlength=size)
+                hess = np.bincount(key, h_each, minlength=size)
                 grad = grad.reshape(buckets, take, slots).cumsum(axis=2)
                 hess = hess.reshape(buckets, take, slots).cumsum(axis=2)
                 g_all, h_all = grad[:, :, -1:], hess[:, :, -1:]
@@ -149,9 +152,6 @@ def fit_boosted(
                 )
                 gain[(h_left < min_weight) | (h_right < min_weight)] = 0.0
                 total = np.where(offered, gain.sum(axis=0), -np.inf)  # take × cuts
-                if not offered.any():  # every feature offered is constant: no question to ask
-                    leaf = leaf * 2
-                    continue
                 column, cut = divmod(int(np.argmax(total)), cut_count)
                 feature = int(chosen[column])
                 features[tree, level] = feature

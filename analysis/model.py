@@ -1,4 +1,4 @@
-"""The ladder's model: small linear parts and a few boosted trees, fitted by
+"""The ladder's model: small linear parts and small boosted trees, fitted by
 :mod:`analysis.training`.
 
 * **satisfaction** (per language): how satisfied the text sounds, on the 1–5 star scale, from its

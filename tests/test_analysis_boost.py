@@ -4,6 +4,7 @@ that a linear decision cannot, and that fitting them is deterministic."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from analysis.boost import Boosted, fit_boosted
 from analysis.linear import fit_softmax, softmax
@@ -60,3 +61,8 @@ def test_fitting_trees_is_deterministic() -> None:
     np.testing.assert_array_equal(first.thresholds, second.thresholds)
     np.testing.assert_array_equal(first.values, second.values)
     assert first.features.shape == (50 * 5, 3)
+
+
+def test_trees_need_at_least_one_threshold_a_feature() -> None:
+    with pytest.raises(ValueError, match="bins must be at least 2"):
+        fit_boosted(np.zeros((4, 2)), np.array([0, 1, 0, 1]), 2, bins=1)
