@@ -227,13 +227,17 @@ def _collector_paused() -> Iterator[None]:
 
 def _classify_read(readings: Sequence[Reading], model: LadderModel) -> list[Classification]:
     found = features_many(readings, model)
-    with_stars = model.rung_probabilities(np.array([f.decision for f in found]))
     text_only = model.rung_probabilities(np.array([f.text_decision for f in found]), stars=False)
-    results = []
-    for index, (reading, features) in enumerate(zip(readings, found, strict=True)):
-        chances = with_stars[index] if reading.stars is not None else text_only[index]
-        results.append(_decide(reading, features, model, chances, text_only[index]))
-    return results
+    chances = list(text_only)
+    rated = [index for index, reading in enumerate(readings) if reading.stars is not None]
+    if rated:  # the decision for reviews with stars, for those only
+        with_stars = model.rung_probabilities(np.array([found[index].decision for index in rated]))
+        for index, row in zip(rated, with_stars, strict=True):
+            chances[index] = row
+    return [
+        _decide(reading, features, model, chances[index], text_only[index])
+        for index, (reading, features) in enumerate(zip(readings, found, strict=True))
+    ]
 
 
 def _decide(
